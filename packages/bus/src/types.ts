@@ -1,0 +1,93 @@
+/**
+ * The bus is publish/subscribe: one topic, one subscription per consumer kind, every
+ * subscription gets its own copy of every message published after it was created.
+ *
+ * Delivery is at-least-once with peek-lock semantics:
+ * - `receive` locks up to N messages for `lockMs`; while the lock holds no other receiver of the
+ *   same subscription gets them (competing consumers).
+ * - `complete` removes them for good; `abandon` makes them available again at once.
+ * - A lock that expires (the receiver crashed or hung) makes the message available again.
+ * - Every lock counts as a delivery; a message whose delivery count reaches `maxDeliveries` and
+ *   is abandoned or whose lock expires is moved to the subscription's dead-letter queue.
+ * Consumers must therefore be idempotent by message id.
+ */
+export interface BusMessage {
+  /** The message id assigned at ingest; the idempotency key for every consumer. */
+  id: string;
+  /** What the body holds, e.g. "message.v1". */
+  type: string;
+  body: Uint8Array;
+}
+
+export interface ReceivedMessage extends BusMessage {
+  /** Opaque token of this delivery's lock; settle with it. */
+  readonly lockToken: string;
+  /** 1 on first delivery. */
+  readonly deliveryCount: number;
+  readonly enqueuedAt: Date;
+}
+
+export interface DeadLetter extends BusMessage {
+  readonly deliveryCount: number;
+  readonly reason: string;
+  readonly deadLetteredAt: Date;
+}
+
+/** What ingest needs, and nothing more. */
+export interface BusPublisher {
+  /**
+   * Publishes the messages to the topic. Resolves only once the bus has durably accepted every
+   * one of them (committed to disk, or acknowledged by the broker); rejects if it could not, in
+   * which case none, some or all may have been accepted — callers retry, consumers dedupe by id.
+   */
+  publish(messages: readonly BusMessage[]): Promise<void>;
+  /** Cheap check that the bus can take messages now (for /readyz). */
+  ping(): Promise<void>;
+  /** Releases connections; publishing after close throws. */
+  close(): Promise<void>;
+}
+
+export interface ReceiveOptions {
+  /** How long to wait for at least one message before resolving with an empty array. Default 0. */
+  waitMs?: number;
+}
+
+/** One consumer's view of one subscription. */
+export interface BusSubscriber {
+  readonly subscription: string;
+  /** Locks and returns up to `max` available messages, oldest first. */
+  receive(max: number, options?: ReceiveOptions): Promise<ReceivedMessage[]>;
+  /** Removes the messages for good. Settling with an expired lock throws LockLostError. */
+  complete(messages: readonly ReceivedMessage[]): Promise<void>;
+  /** Releases the locks so the messages are delivered again (or dead-lettered at maxDeliveries). */
+  abandon(messages: readonly ReceivedMessage[], reason?: string): Promise<void>;
+  /** Moves the messages to the dead-letter queue at once. */
+  deadLetter(messages: readonly ReceivedMessage[], reason: string): Promise<void>;
+  /** Extends the locks by another lockMs, for batches that take long. */
+  renewLocks(messages: readonly ReceivedMessage[]): Promise<void>;
+  /** Reads (without removing) up to `max` messages of the dead-letter queue, oldest first. */
+  peekDeadLetters(max: number): Promise<DeadLetter[]>;
+  close(): Promise<void>;
+}
+
+export interface Bus {
+  /** Adapter name for the startup log line, e.g. "sqlite (/data/bus.db)". */
+  readonly description: string;
+  publisher(): BusPublisher;
+  subscriber(subscription: string): BusSubscriber;
+  close(): Promise<void>;
+}
+
+export interface BusOptions {
+  /** Subscriptions to create on start. */
+  subscriptions: readonly string[];
+  /** How long a receive lock holds. Default 30 s. */
+  lockMs?: number;
+  /** Deliveries before dead-lettering. Default 10. */
+  maxDeliveries?: number;
+}
+
+/** Thrown when settling a message whose lock has expired (it may already be with another receiver). */
+export class LockLostError extends Error {
+  override readonly name = "LockLostError";
+}

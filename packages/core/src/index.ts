@@ -1,0 +1,7 @@
+export * from "./message";
+export * from "./errors";
+export * from "./ids";
+export * from "./elmahio";
+export * from "./fingerprint";
+export * from "./bus-envelope";
+export * from "./keys";
