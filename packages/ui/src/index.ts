@@ -1,0 +1,12 @@
+export { cx } from "./classes";
+export { Alert } from "./alert";
+export { Badge, type BadgeTone, SeverityBadge, severityTone } from "./badge";
+export { Button, type ButtonProps, type ButtonSize, type ButtonVariant, buttonClasses } from "./button";
+export { Card, CardBody, CardFooter, CardHeader } from "./card";
+export { CodeBlock, CopyField } from "./code-block";
+export { CopyButton, copyText } from "./copy-button";
+export { EmptyState, type EmptyStateProps } from "./empty-state";
+export * from "./icons";
+export { Field, Input, Label, Select } from "./input";
+export { Skeleton, Spinner } from "./spinner";
+export { Table, TBody, Td, Th, THead, Tr } from "./table";
