@@ -19,7 +19,9 @@ await build({
   sourcemap: "linked",
   logLevel: "warning",
   // Bundled CommonJS helpers call require(); give ESM output a real one.
-  banner: { js: "import { createRequire as __faultlineRequire } from 'node:module'; const require = __faultlineRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __faultlineRequire } from 'node:module'; const require = __faultlineRequire(import.meta.url);",
+  },
   plugins: [
     {
       name: "external-dependencies",

@@ -131,7 +131,12 @@ export async function startSystem(options) {
   function launch(spec) {
     // detached: each part leads its own process group, so stopping it also stops the children
     // it started (next start leaves a next-server child otherwise).
-    const child = spawn(process.execPath, spec.args, { cwd: spec.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, spec.args, {
+      cwd: spec.cwd,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const part = { spec, child, ready: false, restarts: parts.get(spec.name)?.restarts ?? 0 };
     parts.set(spec.name, part);
     for (const stream of [child.stdout, child.stderr]) {
@@ -164,12 +169,18 @@ export async function startSystem(options) {
 
   async function waitReady(name, timeoutMs = 60_000) {
     const part = parts.get(name);
-    if (name === "ingest") return waitFor("ingest", () => httpOk(`http://127.0.0.1:${ingestPort}/healthz`), timeoutMs);
-    if (name === "web") return waitFor("web", () => httpOk(`http://127.0.0.1:${webPort}/api/healthz`), timeoutMs);
-    return waitFor(name, () => {
-      if (part.exited) throw new Error(`${name} exited (${part.exited.signal ?? part.exited.code})`);
-      return part.ready;
-    }, timeoutMs);
+    if (name === "ingest")
+      return waitFor("ingest", () => httpOk(`http://127.0.0.1:${ingestPort}/healthz`), timeoutMs);
+    if (name === "web")
+      return waitFor("web", () => httpOk(`http://127.0.0.1:${webPort}/api/healthz`), timeoutMs);
+    return waitFor(
+      name,
+      () => {
+        if (part.exited) throw new Error(`${name} exited (${part.exited.signal ?? part.exited.code})`);
+        return part.ready;
+      },
+      timeoutMs,
+    );
   }
 
   function signalGroup(part, signal) {

@@ -11,7 +11,8 @@ const ARTIFACTS = join(import.meta.dirname, "..", ".artifacts");
 // says why it did not run instead of passing silently.
 const missing = !existsSync(CHROMIUM);
 if (missing && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
-if (missing) console.warn(`SKIPPED browser journey: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+if (missing)
+  console.warn(`SKIPPED browser journey: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
 describe.skipIf(missing)("browser journey in Chromium", () => {
   let system: TestSystem;
@@ -82,7 +83,9 @@ describe.skipIf(missing)("browser journey in Chromium", () => {
     await page.screenshot({ path: join(ARTIFACTS, "search.png"), fullPage: true });
 
     await row.getByRole("link").first().click();
-    await expect.poll(() => page.getByTestId("message-title").textContent()).toContain("Difference engine overflow");
+    await expect
+      .poll(() => page.getByTestId("message-title").textContent())
+      .toContain("Difference engine overflow");
     await expect.poll(() => page.getByTestId("stack-trace").textContent()).toContain("Shop.Web.Orders.Step0");
     await page.screenshot({ path: join(ARTIFACTS, "details.png"), fullPage: true });
 

@@ -64,7 +64,16 @@ export async function createUserAndLog(
   system: TestSystem,
   user: { email: string; password: string; org: string; log: string },
 ): Promise<CreatedLog> {
-  await system.cli(["users", "create", "--email", user.email, "--password", user.password, "--org", user.org]);
+  await system.cli([
+    "users",
+    "create",
+    "--email",
+    user.email,
+    "--password",
+    user.password,
+    "--org",
+    user.org,
+  ]);
   const out = await system.cli(["logs", "create", "--org", user.org, "--name", user.log, "--json"]);
   return JSON.parse(out) as CreatedLog;
 }
@@ -98,7 +107,9 @@ export function trpcClient(webUrl: string, cookie: string) {
     const { default: superjson } = await import("superjson");
     const encoded = JSON.stringify(superjson.serialize(input));
     const url =
-      method === "GET" ? `${webUrl}/api/trpc/${path}?input=${encodeURIComponent(encoded)}` : `${webUrl}/api/trpc/${path}`;
+      method === "GET"
+        ? `${webUrl}/api/trpc/${path}?input=${encodeURIComponent(encoded)}`
+        : `${webUrl}/api/trpc/${path}`;
     const res = await fetch(url, {
       method,
       headers: { cookie, "content-type": "application/json" },
@@ -110,7 +121,10 @@ export function trpcClient(webUrl: string, cookie: string) {
     };
     if (!res.ok || body.error) {
       const err = body.error?.json;
-      throw Object.assign(new Error(`${path}: ${err?.message ?? res.status}`), { code: err?.data?.code, status: res.status });
+      throw Object.assign(new Error(`${path}: ${err?.message ?? res.status}`), {
+        code: err?.data?.code,
+        status: res.status,
+      });
     }
     return superjson.deserialize(body.result!.data) as T;
   }
@@ -124,7 +138,8 @@ export function trpcClient(webUrl: string, cookie: string) {
 export function realisticMessage(i: number, extra: Record<string, unknown> = {}) {
   const frames = Array.from(
     { length: 28 },
-    (_, f) => `   at Shop.Web.Orders.Step${f}(OrderContext ctx, Int32 attempt) in /src/Shop.Web/Orders/Step${f}.cs:line ${40 + f}`,
+    (_, f) =>
+      `   at Shop.Web.Orders.Step${f}(OrderContext ctx, Int32 attempt) in /src/Shop.Web/Orders/Step${f}.cs:line ${40 + f}`,
   ).join("\n");
   return {
     title: `Order ${i} could not be saved: deadlock on table Orders`,
@@ -140,7 +155,10 @@ export function realisticMessage(i: number, extra: Record<string, unknown> = {})
     user: `customer${i % 50}@example.com`,
     detail: `System.Data.SqlClient.SqlException (0x80131904): Transaction (Process ID ${i}) was deadlocked\n${frames}`,
     serverVariables: [
-      { key: "HTTP_USER_AGENT", value: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36" },
+      {
+        key: "HTTP_USER_AGENT",
+        value: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
+      },
       { key: "REMOTE_ADDR", value: `10.0.${i % 255}.${(i * 7) % 255}` },
       { key: "HTTP_ACCEPT_LANGUAGE", value: "en-US,en;q=0.9" },
     ],
@@ -153,7 +171,11 @@ export function realisticMessage(i: number, extra: Record<string, unknown> = {})
 }
 
 /** Polls until the check returns a value other than undefined, or fails after the timeout. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

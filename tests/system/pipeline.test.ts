@@ -40,7 +40,8 @@ describe("one error's whole journey, every part in its own process", () => {
       body: JSON.stringify(body),
     });
     const answer = (await res.json()) as { id?: string; message?: string };
-    if (res.status !== 201 || !answer.id) throw new Error(`ingest answered ${res.status}: ${JSON.stringify(answer)}`);
+    if (res.status !== 201 || !answer.id)
+      throw new Error(`ingest answered ${res.status}: ${JSON.stringify(answer)}`);
     expect(res.headers.get("location")).toBe(`/v3/messages/${log.logId}/${answer.id}`);
     return answer.id;
   }
@@ -65,18 +66,26 @@ describe("one error's whole journey, every part in its own process", () => {
     const ids: string[] = [];
     let cursor: string | undefined;
     do {
-      const page: { items: MessageSummary[]; nextCursor: string | null } = await trpc.query("messages.search", {
-        logId: log.logId,
-        limit: 200,
-        cursor,
-      });
+      const page: { items: MessageSummary[]; nextCursor: string | null } = await trpc.query(
+        "messages.search",
+        {
+          logId: log.logId,
+          limit: 200,
+          cursor,
+        },
+      );
       ids.push(...page.items.map((m) => m.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     return ids;
   }
 
-  async function postConcurrently(n: number, concurrency: number, offset: number, onAccepted?: (count: number) => void) {
+  async function postConcurrently(
+    n: number,
+    concurrency: number,
+    offset: number,
+    onAccepted?: (count: number) => void,
+  ) {
     let next = 0;
     let done = 0;
     await Promise.all(
@@ -95,16 +104,22 @@ describe("one error's whole journey, every part in its own process", () => {
     const id = await post(realisticMessage(0, { title: "First error of the day", severity: "Error" }));
     accepted.push(id);
     const found = await eventually("the message in search", async () => {
-      const page: { items: MessageSummary[] } = await trpc.query("messages.search", { logId: log.logId, query: "first error" });
+      const page: { items: MessageSummary[] } = await trpc.query("messages.search", {
+        logId: log.logId,
+        query: "first error",
+      });
       return page.items.find((m) => m.id === id);
     });
     const elapsed = Date.now() - started;
     console.log(`post → searchable through tRPC: ${elapsed} ms`);
     expect(found).toMatchObject({ title: "First error of the day", severity: "Error", hostname: "web-1" });
-    const details: { id: string; detail: string; data: { key: string; value: string }[] } = await trpc.query("messages.get", {
-      logId: log.logId,
-      id,
-    });
+    const details: { id: string; detail: string; data: { key: string; value: string }[] } = await trpc.query(
+      "messages.get",
+      {
+        logId: log.logId,
+        id,
+      },
+    );
     expect(details.detail).toContain("deadlocked");
     expect(details.data).toContainEqual({ key: "orderId", value: "0" });
   });
@@ -112,7 +127,9 @@ describe("one error's whole journey, every part in its own process", () => {
   it("1,000 messages posted singly and in bulk are each found exactly once", async () => {
     await postConcurrently(500, 20, 1);
     for (let b = 0; b < 5; b++) {
-      accepted.push(...(await postBulk(Array.from({ length: 100 }, (_, i) => realisticMessage(1000 + b * 100 + i)))));
+      accepted.push(
+        ...(await postBulk(Array.from({ length: 100 }, (_, i) => realisticMessage(1000 + b * 100 + i)))),
+      );
     }
     expect(new Set(accepted).size).toBe(1001);
     const ids = await eventually("all 1,001 messages listed", async () => {
@@ -133,10 +150,14 @@ describe("one error's whole journey, every part in its own process", () => {
     expect(system.output.some((l) => l.startsWith("[indexer]"))).toBe(true);
     await system.restart("indexer");
     expect(accepted.length).toBe(before + 1500);
-    const ids = await eventually("every message listed after the restart", async () => {
-      const listed = await listedIds();
-      return listed.length >= accepted.length ? listed : undefined;
-    }, 120_000);
+    const ids = await eventually(
+      "every message listed after the restart",
+      async () => {
+        const listed = await listedIds();
+        return listed.length >= accepted.length ? listed : undefined;
+      },
+      120_000,
+    );
     expect(ids).toHaveLength(accepted.length);
     expect(new Set(ids)).toEqual(new Set(accepted));
   });
@@ -153,12 +174,28 @@ describe("one error's whole journey, every part in its own process", () => {
   });
 
   it("someone outside the organization cannot read the log", async () => {
-    await system.cli(["users", "create", "--email", "stranger@example.com", "--password", "another password", "--org", "Other"]);
-    const stranger = trpcClient(system.webUrl, await signIn(system.webUrl, "stranger@example.com", "another password"));
-    await expect(stranger.query("messages.search", { logId: log.logId })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(stranger.query("messages.get", { logId: log.logId, id: accepted[0] })).rejects.toMatchObject({
+    await system.cli([
+      "users",
+      "create",
+      "--email",
+      "stranger@example.com",
+      "--password",
+      "another password",
+      "--org",
+      "Other",
+    ]);
+    const stranger = trpcClient(
+      system.webUrl,
+      await signIn(system.webUrl, "stranger@example.com", "another password"),
+    );
+    await expect(stranger.query("messages.search", { logId: log.logId })).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
+    await expect(stranger.query("messages.get", { logId: log.logId, id: accepted[0] })).rejects.toMatchObject(
+      {
+        code: "NOT_FOUND",
+      },
+    );
   });
 
   it("bad input gets a clear error, not a crash", async () => {
@@ -171,7 +208,11 @@ describe("one error's whole journey, every part in its own process", () => {
     const body = (await res.json()) as { message: string };
     expect(body.message).toMatch(/title/);
     expect(body.message).toMatch(/severity/);
-    const noKey = await fetch(log.endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const noKey = await fetch(log.endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(noKey.status).toBe(401);
     expect((await fetch(`${system.ingestUrl}/healthz`)).status).toBe(200);
   });

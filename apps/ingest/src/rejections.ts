@@ -38,7 +38,11 @@ const FASTIFY_ERRORS: Record<string, string> = {
  * The one place where errors become HTTP answers: FaultlineError codes map through HTTP_STATUS,
  * Fastify's client errors keep their status, anything else is a 500 that is logged.
  */
-export function sendError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function sendError(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   if (error instanceof FaultlineError) {
     const status = HTTP_STATUS[error.code];
     const body: ErrorBody = {
@@ -59,7 +63,8 @@ export function sendError(error: FastifyError | Error, request: FastifyRequest, 
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
     const code = "code" in error ? error.code : undefined;
     // Invalid JSON arrives as a SyntaxError with statusCode 400 and no FST_ code.
-    const name = (code && FASTIFY_ERRORS[code]) ?? (error instanceof SyntaxError ? "invalid_json" : "bad_request");
+    const name =
+      (code && FASTIFY_ERRORS[code]) ?? (error instanceof SyntaxError ? "invalid_json" : "bad_request");
     return reply.code(statusCode).send({ error: name, message: error.message } satisfies ErrorBody);
   }
   request.log.error({ err: error }, "unexpected error");

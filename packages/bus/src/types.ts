@@ -52,10 +52,20 @@ export interface ReceiveOptions {
   waitMs?: number;
 }
 
-/** One consumer's view of one subscription. */
+/**
+ * One consumer's view of one subscription.
+ *
+ * Settling (complete, abandon, deadLetter, renewLocks) needs the lock of the delivery being
+ * settled. A message whose lock expired or was released is not settled; the call still settles
+ * every other message passed with it, then rejects with LockLostError naming the lost ones.
+ */
 export interface BusSubscriber {
+  /** The subscription this subscriber receives from. */
   readonly subscription: string;
-  /** Locks and returns up to `max` available messages, oldest first. */
+  /**
+   * Locks and returns up to `max` available messages, oldest first. With `waitMs`, waits until
+   * at least one is available or the time is up; never resolves with more than `max`.
+   */
   receive(max: number, options?: ReceiveOptions): Promise<ReceivedMessage[]>;
   /** Removes the messages for good. Settling with an expired lock throws LockLostError. */
   complete(messages: readonly ReceivedMessage[]): Promise<void>;
@@ -67,14 +77,21 @@ export interface BusSubscriber {
   renewLocks(messages: readonly ReceivedMessage[]): Promise<void>;
   /** Reads (without removing) up to `max` messages of the dead-letter queue, oldest first. */
   peekDeadLetters(max: number): Promise<DeadLetter[]>;
+  /** Stops this subscriber: a receive still waiting resolves empty, later calls throw. */
   close(): Promise<void>;
 }
 
 export interface Bus {
   /** Adapter name for the startup log line, e.g. "sqlite (/data/bus.db)". */
   readonly description: string;
+  /** A publisher for the topic; cheap, processes usually take one at start. */
   publisher(): BusPublisher;
+  /**
+   * A subscriber of an existing subscription (throws for an unknown one). Several subscribers of
+   * the same subscription, in one process or many, compete for its messages.
+   */
   subscriber(subscription: string): BusSubscriber;
+  /** Closes every publisher and subscriber taken from this bus and releases its connections. */
   close(): Promise<void>;
 }
 

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { normalizeElmahMessage } from "./elmahio";
 import { FaultlineError } from "./errors";
 
-const ctx = { id: "0190aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee", logId: "3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b", receivedAt: new Date("2026-11-21T10:00:00.000Z") };
+const ctx = {
+  id: "0190aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee",
+  logId: "3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b",
+  receivedAt: new Date("2026-11-21T10:00:00.000Z"),
+};
 
 function badRequest(body: unknown): FaultlineError {
   try {
@@ -47,7 +51,15 @@ describe("normalizeElmahMessage", () => {
 
   it("keeps the client's url and method over the server variables", () => {
     const m = normalizeElmahMessage(
-      { title: "Boom", url: "/a", method: "GET", serverVariables: [{ key: "URL", value: "/b" }, { key: "REQUEST_METHOD", value: "POST" }] },
+      {
+        title: "Boom",
+        url: "/a",
+        method: "GET",
+        serverVariables: [
+          { key: "URL", value: "/b" },
+          { key: "REQUEST_METHOD", value: "POST" },
+        ],
+      },
       ctx,
     );
     expect(m.url).toBe("/a");
@@ -77,7 +89,14 @@ describe("normalizeElmahMessage", () => {
       form: [{ key: "q", value: null }],
       queryString: [{ key: "page", value: "2" }],
       data: [{ key: "tenant", value: "t1" }],
-      breadcrumbs: [{ dateTime: "2026-11-20T08:29:59Z", severity: "Information", action: "Navigation", message: "to /orders" }],
+      breadcrumbs: [
+        {
+          dateTime: "2026-11-20T08:29:59Z",
+          severity: "Information",
+          action: "Navigation",
+          message: "to /orders",
+        },
+      ],
       somethingNew: { ignored: true },
     };
     const m = normalizeElmahMessage(body, ctx);
@@ -98,7 +117,12 @@ describe("normalizeElmahMessage", () => {
   });
 
   it("names every failing field", () => {
-    const e = badRequest({ severity: "Loud", statusCode: 5.5, dateTime: "yesterday", cookies: [{ value: "x" }] });
+    const e = badRequest({
+      severity: "Loud",
+      statusCode: 5.5,
+      dateTime: "yesterday",
+      cookies: [{ value: "x" }],
+    });
     expect(e.code).toBe("BAD_REQUEST");
     const paths = e.issues.map((i) => i.path).sort();
     expect(paths).toEqual(["cookies[0].key", "dateTime", "severity", "statusCode", "title"]);

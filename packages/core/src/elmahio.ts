@@ -9,25 +9,23 @@ const MAX_LIST_ITEMS = 1000;
 
 const text = (max = 4096) => z.string().max(max, `at most ${max} characters`);
 
-const severityInput = z
-  .string()
-  .transform((s, ctx) => {
-    const match = SEVERITIES.find((v) => v.toLowerCase() === s.toLowerCase());
-    if (!match) {
-      ctx.addIssue({ code: "custom", message: `must be one of ${SEVERITIES.join(", ")}` });
-      return z.NEVER;
-    }
-    return match;
-  });
+const severityInput = z.string().transform((s, ctx) => {
+  const match = SEVERITIES.find((v) => v.toLowerCase() === s.toLowerCase());
+  if (!match) {
+    ctx.addIssue({ code: "custom", message: `must be one of ${SEVERITIES.join(", ")}` });
+    return z.NEVER;
+  }
+  return match;
+});
 
-const dateTimeInput = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO 8601 date and time");
+const dateTimeInput = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO 8601 date and time");
 
 // elmah.io clients send null values in key/value lists; we keep them as empty strings.
 const keyValueInput = z.object({
   key: text(1024),
-  value: z
-    .union([z.string().max(MAX_FIELD_LENGTH), z.null(), z.undefined()])
-    .transform((v) => v ?? ""),
+  value: z.union([z.string().max(MAX_FIELD_LENGTH), z.null(), z.undefined()]).transform((v) => v ?? ""),
 });
 const keyValues = z.array(keyValueInput).max(MAX_LIST_ITEMS, `at most ${MAX_LIST_ITEMS} items`).optional();
 

@@ -3,9 +3,11 @@ import { fingerprintV1, stripVariableParts, topFrame } from "./fingerprint";
 
 describe("fingerprint v1", () => {
   it("strips numbers, GUIDs and hex ids from the title", () => {
-    expect(stripVariableParts("Order 1234 not found for 3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b at 0x7ffe12 (hash deadbeef99)")).toBe(
-      "Order <n> not found for <guid> at <hex> (hash <hex>)",
-    );
+    expect(
+      stripVariableParts(
+        "Order 1234 not found for 3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b at 0x7ffe12 (hash deadbeef99)",
+      ),
+    ).toBe("Order <n> not found for <guid> at <hex> (hash <hex>)");
   });
 
   it("keeps ordinary words that happen to be hex letters", () => {
@@ -13,8 +15,16 @@ describe("fingerprint v1", () => {
   });
 
   it("groups occurrences that differ only in ids and numbers", () => {
-    const a = fingerprintV1({ type: "KeyNotFound", title: "Order 1 missing", detail: "   at Shop.Orders.Get(Int32 id) in x.cs:line 10" });
-    const b = fingerprintV1({ type: "KeyNotFound", title: "Order 977 missing", detail: "   at Shop.Orders.Get(Int32 id) in x.cs:line 12" });
+    const a = fingerprintV1({
+      type: "KeyNotFound",
+      title: "Order 1 missing",
+      detail: "   at Shop.Orders.Get(Int32 id) in x.cs:line 10",
+    });
+    const b = fingerprintV1({
+      type: "KeyNotFound",
+      title: "Order 977 missing",
+      detail: "   at Shop.Orders.Get(Int32 id) in x.cs:line 12",
+    });
     expect(a).toBe(b);
   });
 
@@ -44,8 +54,10 @@ describe("fingerprint v1", () => {
   });
 
   it("reads the first frame of a V8 stack in the detail", () => {
-    expect(topFrame({ detail: "TypeError: x\n    at Orders.load (/app/orders.js:10:5)\n    at main (/app/index.js:1:1)" })).toBe(
-      "Orders.load",
-    );
+    expect(
+      topFrame({
+        detail: "TypeError: x\n    at Orders.load (/app/orders.js:10:5)\n    at main (/app/index.js:1:1)",
+      }),
+    ).toBe("Orders.load");
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DbConfig } from "@faultline/config";
 import Database from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import type { Database as Tables } from "./schema";
 
 export type Db = Kysely<Tables>;
@@ -25,6 +25,18 @@ function openSqlite(file: string): Db {
   return new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
 }
 
+function openPostgres(url: string): Db {
+  return new Kysely<Tables>({
+    dialect: new PostgresDialect({
+      // Loaded on first use, so that processes on SQLite never load the pg driver.
+      pool: async () => {
+        const { Pool } = await import("pg");
+        return new Pool({ connectionString: url, max: 10 });
+      },
+    }),
+  });
+}
+
 /**
  * Opens the configured database. The engine is chosen by configuration; an unknown kind is an
  * error, never a silent fallback. Call once per process and share the handle.
@@ -33,9 +45,12 @@ export function openDb(config: DbConfig): Db {
   switch (config.kind) {
     case "sqlite":
       return openSqlite(config.file);
+    case "postgres":
+      return openPostgres(config.url);
     default: {
-      const unknown: never = config.kind;
-      throw new Error(`unknown database engine "${String(unknown)}"`);
+      // Fails to compile when DbConfig gains an engine this switch does not handle.
+      const unknown: never = config;
+      throw new Error(`unknown database engine ${JSON.stringify((unknown as { kind?: unknown }).kind)}`);
     }
   }
 }

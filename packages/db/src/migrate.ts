@@ -1,4 +1,4 @@
-import { type MigrationProvider, type MigrationResult, Migrator } from "kysely";
+import { type MigrationProvider, type MigrationResult, Migrator } from "kysely/migration";
 import type { Db } from "./connection";
 import { isRetryableConflict } from "./engine-errors";
 import { migrations } from "./migrations";
@@ -15,7 +15,7 @@ function migrator(db: Db): Migrator {
 export const migrationNames: readonly string[] = Object.keys(migrations).sort();
 
 /**
- * Applies every migration not yet applied, each in its own transaction, and returns the names
+ * Applies every migration not yet applied, in one transaction, and returns the names
  * applied (empty when the database is up to date). Throws naming the migration that failed.
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {

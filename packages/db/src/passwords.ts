@@ -12,7 +12,9 @@ function derive(password: string, salt: Buffer, params: typeof PARAMS, keyLength
   // leave room rather than fail on a stored hash with slightly higher cost.
   const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r };
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize("NFKC"), salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(password.normalize("NFKC"), salt, keyLength, options, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 

@@ -65,7 +65,10 @@ export function severityTone(severity: string): BadgeTone {
 export function SeverityBadge({ severity, className }: { severity: string; className?: string }) {
   return (
     <Badge tone={severityTone(severity)} className={className}>
-      <span aria-hidden="true" className={cx("size-1.5 rounded-full", severityDots[severity] ?? "bg-slate-400")} />
+      <span
+        aria-hidden="true"
+        className={cx("size-1.5 rounded-full", severityDots[severity] ?? "bg-slate-400")}
+      />
       {severity}
     </Badge>
   );

@@ -23,7 +23,11 @@ const sizes: Record<ButtonSize, string> = {
  * The classes of a button, for links that should look like one (Next's `<Link>` must stay an
  * anchor so that prefetching and middle-click keep working).
  */
-export function buttonClasses(variant: ButtonVariant = "primary", size: ButtonSize = "md", className?: string) {
+export function buttonClasses(
+  variant: ButtonVariant = "primary",
+  size: ButtonSize = "md",
+  className?: string,
+) {
   return cx(
     "inline-flex shrink-0 items-center justify-center rounded-md font-medium whitespace-nowrap transition-colors",
     "focus-visible:outline-2 focus-visible:outline-offset-2 disabled:cursor-not-allowed disabled:opacity-60",

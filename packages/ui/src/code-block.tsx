@@ -18,7 +18,11 @@ export function CodeBlock({
     <div className={cx("overflow-hidden rounded-lg border border-slate-800 bg-slate-900", className)}>
       <div className="flex items-center justify-between gap-3 border-b border-slate-800 px-3 py-1.5">
         <span className="text-xs font-medium text-slate-400">{title}</span>
-        <CopyButton text={code} variant="ghost" className="text-slate-300 hover:bg-slate-800 hover:text-white" />
+        <CopyButton
+          text={code}
+          variant="ghost"
+          className="text-slate-300 hover:bg-slate-800 hover:text-white"
+        />
       </div>
       <pre className="overflow-x-auto px-4 py-3 text-[13px] leading-relaxed text-slate-100">
         <code data-testid={testId}>{code}</code>
@@ -28,7 +32,15 @@ export function CodeBlock({
 }
 
 /** One value users copy (a key, a DSN, a URL): shown in full, monospace, with a copy button. */
-export function CopyField({ value, testId, className }: { value: string; testId?: string; className?: string }) {
+export function CopyField({
+  value,
+  testId,
+  className,
+}: {
+  value: string;
+  testId?: string;
+  className?: string;
+}) {
   return (
     <div
       className={cx(
@@ -36,7 +48,11 @@ export function CopyField({ value, testId, className }: { value: string; testId?
         className,
       )}
     >
-      <code data-testid={testId} className="min-w-0 flex-1 truncate font-mono text-[13px] text-slate-800" title={value}>
+      <code
+        data-testid={testId}
+        className="min-w-0 flex-1 truncate font-mono text-[13px] text-slate-800"
+        title={value}
+      >
         {value}
       </code>
       <CopyButton text={value} />

@@ -61,7 +61,11 @@ export function CopyButton({
       onClick={async () => setState((await copyText(text)) ? "copied" : "failed")}
       aria-live="polite"
     >
-      {state === "copied" ? <IconCheck className="size-3.5 text-emerald-600" /> : <IconCopy className="size-3.5" />}
+      {state === "copied" ? (
+        <IconCheck className="size-3.5 text-emerald-600" />
+      ) : (
+        <IconCopy className="size-3.5" />
+      )}
       {state === "copied" ? "Copied" : state === "failed" ? "Select and copy" : label}
     </Button>
   );

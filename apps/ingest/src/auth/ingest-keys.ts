@@ -110,7 +110,12 @@ export async function authorizeForLog(
   }
   const key = await keys.lookup(secret);
   if (!key) {
-    return { kind: "rejected", code: "UNAUTHORIZED", error: "invalid_api_key", message: "unknown or revoked ingest key" };
+    return {
+      kind: "rejected",
+      code: "UNAUTHORIZED",
+      error: "invalid_api_key",
+      message: "unknown or revoked ingest key",
+    };
   }
   if (key.logId !== logId) {
     return {

@@ -1,8 +1,6 @@
-import { openDb } from "@faultline/db";
+import { type Db, openDb } from "@faultline/db";
 import { createSearchIndex, type SearchIndex } from "@faultline/search";
 import { getConfig } from "./config";
-
-export type Db = Awaited<ReturnType<typeof openDb>>;
 
 /** What tRPC procedures and server pages work with: opened once per server process. */
 export interface Services {
@@ -29,7 +27,7 @@ export function getServices(): Promise<Services> {
 
 async function open(): Promise<Services> {
   const config = getConfig();
-  const db = await openDb(config.db);
-  const search = await createSearchIndex(config.search);
+  const db = openDb(config.db);
+  const search = createSearchIndex(config.search);
   return { db, search, publicIngestUrl: config.publicIngestUrl };
 }

@@ -94,12 +94,20 @@ export const logProcedure = protectedProcedure
     return next({ ctx: { log, role } });
   });
 
-/** Roles allowed to change a log's settings and keys. */
-export function requireAdmin(role: string): void {
-  if (role !== "owner" && role !== "admin") {
+/**
+ * Changing a log (its settings, its ingest keys) is for the organization's owners and admins;
+ * members can search and read.
+ */
+export const logAdminProcedure = logProcedure.use(({ ctx, next }) => {
+  if (!isAdminRole(ctx.role)) {
     throw new TRPCError({
       code: "FORBIDDEN",
-      message: "Only owners and admins of the organization can change this.",
+      message: "Only owners and admins of this organization can change the log. Ask one of them.",
     });
   }
+  return next();
+});
+
+export function isAdminRole(role: string): boolean {
+  return role === "owner" || role === "admin";
 }

@@ -30,10 +30,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("role", "text", (c) => c.notNull())
     .addColumn("created_at", "text", (c) => c.notNull())
     .addPrimaryKeyConstraint("memberships_pk", ["organization_id", "user_id"])
-    .addForeignKeyConstraint("memberships_organization_fk", ["organization_id"], "organizations", ["id"], (fk) =>
+    .addForeignKeyConstraint(
+      "memberships_organization_fk",
+      ["organization_id"],
+      "organizations",
+      ["id"],
+      (fk) => fk.onDelete("cascade"),
+    )
+    .addForeignKeyConstraint("memberships_user_fk", ["user_id"], "users", ["id"], (fk) =>
       fk.onDelete("cascade"),
     )
-    .addForeignKeyConstraint("memberships_user_fk", ["user_id"], "users", ["id"], (fk) => fk.onDelete("cascade"))
     .addCheckConstraint("memberships_role_check", sql`role in ('owner', 'admin', 'member')`)
     .execute();
   // "Which organizations is this user in" runs on every page of the web site.

@@ -1,0 +1,1 @@
+export { EXIT, type Io, type Output, run, usage } from "./run";

@@ -1,0 +1,78 @@
+import { createBus } from "@faultline/bus";
+import { ConfigError, describeEngines, loadConfig } from "@faultline/config";
+import { SUBSCRIPTIONS } from "@faultline/core";
+import { closeDb, findActiveIngestKey, isMissingTableError, openDb } from "@faultline/db";
+import { buildIngestServer } from "./server";
+
+// A shutdown that takes longer than this is stuck (a hung bus); exit rather than hang the launcher.
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`ingest: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  const bus = createBus(config.bus, { subscriptions: SUBSCRIPTIONS });
+  const publisher = bus.publisher();
+  const db = openDb(config.db);
+  try {
+    // Fail at start, with the fix in the message, rather than on every request.
+    await findActiveIngestKey(db, "startup-check");
+  } catch (error) {
+    if (isMissingTableError(error)) {
+      console.error("ingest: the database has no tables yet; run the migrations first (faultline migrate)");
+      process.exit(2);
+    }
+    throw error;
+  }
+  const app = buildIngestServer({
+    publisher,
+    findIngestKey: (secret) => findActiveIngestKey(db, secret),
+    limits: { maxBodyBytes: config.ingest.maxBodyBytes },
+    logger: { level: config.logLevel },
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, "stopping: draining requests and the publish queue");
+    const timer = setTimeout(() => {
+      app.log.error("shutdown timed out; exiting");
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    // Order matters: no new requests, in-flight ones answered and their batches committed
+    // (the server's onClose drains the queue), and only then the bus and the database go.
+    await app.close();
+    await publisher.close();
+    await bus.close();
+    await closeDb(db);
+    app.log.info("stopped");
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+
+  await app.listen({ host: config.ingest.host, port: config.ingest.port });
+  app.log.info(
+    {
+      engines: describeEngines(config),
+      bus: bus.description,
+      host: config.ingest.host,
+      port: config.ingest.port,
+    },
+    "ingest listening",
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error("ingest: failed to start", error);
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+import type { BusPublisher } from "@faultline/bus";
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { type FindIngestKey, IngestKeyCache, type IngestKeyCacheOptions } from "./auth/ingest-keys";
+import { BatchingPublisher, type BatchingPublisherOptions } from "./publishing/batching-publisher";
+import { sendError } from "./rejections";
+import { type ElmahioLimits, elmahioMessagesRoutes } from "./routes/elmahio-messages";
+import { healthRoutes } from "./routes/health";
+
+export interface IngestServerDeps {
+  /** The bus; ingest only ever publishes. */
+  publisher: BusPublisher;
+  /** Tuning of the micro-batching in front of the bus. */
+  batching?: BatchingPublisherOptions;
+  /** Database lookup of an ingest key; answers are cached (see keyCache). */
+  findIngestKey: FindIngestKey;
+  keyCache?: IngestKeyCacheOptions;
+  limits: { maxBodyBytes: number } & Partial<Omit<ElmahioLimits, "maxBodyBytes">>;
+  /** Fastify's logger option: false in tests, `{ level }` in the service. */
+  logger?: FastifyServerOptions["logger"];
+}
+
+/** Most messages in one `_bulk` request. */
+export const DEFAULT_MAX_BULK_ITEMS = 1000;
+/**
+ * A bulk body may hold up to 16 messages' worth of the single-message cap (4 MB at the default
+ * 256 KB): enough for a full batch of realistic 3–5 KB messages, small enough that a handful
+ * of bulk requests cannot exhaust memory.
+ */
+export const BULK_BODY_FACTOR = 16;
+
+/**
+ * The ingest HTTP service, without listening: tests inject requests or listen on port 0.
+ * Closing the server stops new requests, waits for those in flight and drains the publish
+ * queue; it does not close the bus publisher, which the caller owns.
+ */
+export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
+  const limits: ElmahioLimits = {
+    maxBodyBytes: deps.limits.maxBodyBytes,
+    maxBulkBodyBytes: deps.limits.maxBulkBodyBytes ?? deps.limits.maxBodyBytes * BULK_BODY_FACTOR,
+    maxBulkItems: deps.limits.maxBulkItems ?? DEFAULT_MAX_BULK_ITEMS,
+  };
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: limits.maxBodyBytes,
+    // One log line per request would cost more than the request at thousands per second;
+    // rejections worth knowing about are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+  const publisher = new BatchingPublisher(deps.publisher, {
+    ...deps.batching,
+    onPublishError:
+      deps.batching?.onPublishError ??
+      ((error, messages) =>
+        app.log.error({ err: error, messages }, "publishing a batch failed; answered 503")),
+  });
+  const keys = new IngestKeyCache(deps.findIngestKey, deps.keyCache);
+
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
+  );
+
+  healthRoutes(app, { publisher });
+  // Each wire format gets its own encapsulated scope, so its body parsers stay its own (the
+  // Sentry routes will need text/plain, which browser SDKs send to avoid a CORS preflight).
+  void app.register(async (scope) => {
+    // elmah.io clients send application/json; anything else is answered 415 rather than parsed
+    // as a string and failing validation with a confusing message.
+    scope.removeContentTypeParser("text/plain");
+    elmahioMessagesRoutes(scope, { keys, publisher, limits });
+  });
+
+  // Requests in flight when close() begins are answered, but their keep-alive connections would
+  // then sit idle until the client's or our keep-alive timeout, holding close() up for as long.
+  // Telling those clients "Connection: close" ends each connection with its last answer.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    if (closing) void reply.header("connection", "close");
+    done(null, payload);
+  });
+  app.addHook("onClose", async () => {
+    await publisher.drain();
+  });
+  return app;
+}

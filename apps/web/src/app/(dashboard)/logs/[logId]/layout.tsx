@@ -1,0 +1,18 @@
+import type { ReactNode } from "react";
+import { LogHeader } from "../../../../logs/log-header";
+
+export default async function LogLayout({
+  params,
+  children,
+}: {
+  params: Promise<{ logId: string }>;
+  children: ReactNode;
+}) {
+  const { logId } = await params;
+  return (
+    <>
+      <LogHeader logId={logId} />
+      {children}
+    </>
+  );
+}

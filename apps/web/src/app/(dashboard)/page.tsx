@@ -1,0 +1,5 @@
+import { HomeView } from "../../organizations/home-view";
+
+export default function HomePage() {
+  return <HomeView />;
+}
