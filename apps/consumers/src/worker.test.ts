@@ -165,6 +165,27 @@ describe("failures", () => {
     expect(failure?.messages).toHaveLength(20);
   });
 
+  it("when the store is down, abandons the batch with one log line and succeeds after it is back", async () => {
+    env = openTestEnvironment();
+    await publish(env.bus, makeMessages(3));
+    // Down for the batch and each of its three messages tried alone.
+    const down = fakeFlakyStep(4);
+    const totals = await runWorkerUntil(
+      {
+        subscriber: env.bus.subscriber("indexer"),
+        pipeline: [decode, down, ...indexerPipeline(env.search).slice(1)],
+        batchSize: 10,
+        logger: env.logger,
+      },
+      (t) => t.completed >= 3,
+    );
+    expect(totals).toMatchObject({ completed: 3, abandoned: 3, deadLettered: 0 });
+    const abandoned = env.lines.filter((l) => l.msg === "abandoning messages for redelivery");
+    expect(abandoned).toHaveLength(1);
+    expect(abandoned[0]!.messages).toHaveLength(3);
+    expect(await env.search.count(LOG_ID)).toBe(3);
+  });
+
   it("a message the store keeps refusing is dead-lettered after maxDeliveries; its batch is not", async () => {
     env = openTestEnvironment({ FAULTLINE_BUS_MAX_DELIVERIES: "3" });
     const messages = makeMessages(10);

@@ -129,17 +129,23 @@ async function handleBatch(
     stats.abandoned += await abandon(run, rest, failure);
     return stats;
   }
+  // When the store is down every message fails again; they are abandoned together, with one
+  // log line, rather than one line each.
+  const failed: ReceivedMessage[] = [];
+  let firstFailure: StepFailure | null = null;
   for (const message of rest) {
     const single = new WorkerBatch([message]);
     const singleFailure = await runPipeline(pipeline, single);
     stats.deadLettered += await deadLetterRejected(run, single);
     if (single.rejected.has(message)) continue;
     if (singleFailure) {
-      stats.abandoned += await abandon(run, [message], singleFailure);
+      failed.push(message);
+      firstFailure ??= singleFailure;
     } else {
       stats.completed += await settle(run, "complete", [message]);
     }
   }
+  if (firstFailure) stats.abandoned += await abandon(run, failed, firstFailure);
   return stats;
 }
 

@@ -36,7 +36,13 @@ async function main(): Promise<void> {
     publisher,
     findIngestKey: (secret) => findActiveIngestKey(db, secret),
     limits: { maxBodyBytes: config.ingest.maxBodyBytes },
-    logger: { level: config.logLevel },
+    // The same line shape as the consumers' logs: ISO time, level as a word, the service named.
+    logger: {
+      level: config.logLevel,
+      base: { service: "ingest", pid: process.pid },
+      formatters: { level: (label) => ({ level: label }) },
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    },
   });
 
   let stopping = false;

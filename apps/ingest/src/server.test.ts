@@ -219,6 +219,24 @@ describe("POST /v3/messages/:logId/_bulk", () => {
     ]);
   });
 
+  it("answers 503 overloaded with Retry-After when the publish queue is full, storing none of the batch", async () => {
+    await app.close();
+    app = build({ batching: { maxQueuedMessages: 2, retryAfterSeconds: 3 } });
+    const res = await post(
+      `/v3/messages/${env.log.logId}/_bulk`,
+      [{ title: "one" }, { title: "two" }, { title: "three" }],
+      { api_key: env.log.secret },
+    );
+    expect(res.statusCode).toBe(503);
+    expect(res.headers["retry-after"]).toBe("3");
+    expect(res.json()).toMatchObject({ error: "overloaded" });
+    expect(await drainSubscription(env.bus, "indexer")).toHaveLength(0);
+    const fits = await post(`/v3/messages/${env.log.logId}/_bulk`, [{ title: "one" }, { title: "two" }], {
+      api_key: env.log.secret,
+    });
+    expect(fits.statusCode).toBe(201);
+  });
+
   it("answers 400 naming each message's fields when none is valid", async () => {
     const res = await post(`/v3/messages/${env.log.logId}/_bulk`, [{ title: "" }, 42], {
       api_key: env.log.secret,

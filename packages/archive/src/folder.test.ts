@@ -61,10 +61,12 @@ describe("folder archive", () => {
     await expect(store.get("a")).rejects.toThrow(/closed/);
   });
 
-  it("createArchiveStore picks the folder and names an unknown kind", async () => {
-    const store = createArchiveStore({ kind: "folder", dir: tempDir() });
+  it("createArchiveStore picks the folder and names an unknown kind and the known ones", async () => {
+    const store = await createArchiveStore({ kind: "folder", dir: tempDir() });
     expect(store.description).toMatch(/^folder \(/);
-    expect(() => createArchiveStore({ kind: "s3" } as never)).toThrow(/unknown archive store "s3"/);
+    await expect(createArchiveStore({ kind: "s3" } as never)).rejects.toThrow(
+      'unknown archive store "s3"; supported: "folder", "azure-blob"',
+    );
   });
 });
 

@@ -12,9 +12,13 @@ export class InvalidArchiveKeyError extends Error {
 }
 
 // Control characters break file names and HTTP headers; a backslash is a separator on Windows
-// and Azure turns it into '/'.
+// and Azure turns it into '/'. U+FFFE and U+FFFF cannot appear in XML, the format of blob
+// listings: Azure percent-encodes such names, but Azurite fails the whole listing (HTTP 500).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
-const FORBIDDEN = /[\u0000-\u001f\u007f\\]/;
+const FORBIDDEN = /[\u0000-\u001f\u007f\\\ufffe\uffff]/;
+// A surrogate outside a pair has no UTF-8 form: a file name would get U+FFFD instead and Azure's
+// client cannot put it in a URL.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Why the segment is invalid, or null if it is fine. */
 function segmentProblem(segment: string): string | null {
@@ -22,7 +26,8 @@ function segmentProblem(segment: string): string | null {
   // '.' and '..' would leave the folder; other leading dots are kept for the stores' own
   // temporary files, which must never show up in a listing.
   if (segment.startsWith(".")) return `has a segment starting with '.' (${JSON.stringify(segment)})`;
-  if (FORBIDDEN.test(segment)) return "contains a control character or a backslash";
+  if (FORBIDDEN.test(segment)) return "contains a control character, a backslash, U+FFFE or U+FFFF";
+  if (LONE_SURROGATE.test(segment)) return "contains an unpaired surrogate (not valid UTF-16)";
   if (Buffer.byteLength(segment, "utf8") > MAX_SEGMENT_BYTES) {
     return `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`;
   }

@@ -7,7 +7,12 @@ import { openDb } from "./index";
 // The same contract on PostgreSQL, when a server is given. Each database the suite asks for is
 // a fresh database on that server, dropped afterwards. (Not a schema: Kysely's migrator looks
 // for its bookkeeping table in every schema, so schemas side by side would see each other's.)
-const url = process.env.FAULTLINE_TEST_DATABASE_URL;
+const url = process.env.FAULTLINE_TEST_POSTGRES_URL;
+const skipReason =
+  "set FAULTLINE_TEST_POSTGRES_URL to a PostgreSQL server whose role may create databases (scripts/engines.sh starts one)";
+// CI starts PostgreSQL (.ci/run), so there a missing server is a failure, never a skip.
+if (!url && process.env.CI) throw new Error(`PostgreSQL suite cannot run in CI: ${skipReason}`);
+if (!url) console.warn(`SKIPPED database contract on postgres: ${skipReason}`);
 
 if (url) {
   const admin = new Pool({ connectionString: url, max: 1 });
@@ -27,6 +32,6 @@ if (url) {
   });
 } else {
   describe.skip("database contract: postgres", () => {
-    it.skip("skipped: set FAULTLINE_TEST_DATABASE_URL to a PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:5432/postgres, a role that may create databases) to run it", () => {});
+    it.skip(`skipped: ${skipReason}`, () => {});
   });
 }

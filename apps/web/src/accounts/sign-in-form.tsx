@@ -5,9 +5,11 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
+import { useHydrated } from "../shell/hydrated";
 import { safeCallbackPath } from "./callback-path";
 
 export function SignInForm() {
+  const hydrated = useHydrated();
   const router = useRouter();
   const params = useSearchParams();
   const [error, setError] = useState<string | null>(null);
@@ -49,14 +51,14 @@ export function SignInForm() {
           <p className="mt-1 text-sm text-slate-500">Sign in to see your logs.</p>
         </div>
         {error && <Alert>{error}</Alert>}
-        <form className="space-y-4" onSubmit={onSubmit}>
+        <form method="post" className="space-y-4" onSubmit={onSubmit}>
           <Field label="Email" htmlFor="email">
             <Input id="email" name="email" type="email" autoComplete="email" required autoFocus />
           </Field>
           <Field label="Password" htmlFor="password">
             <Input id="password" name="password" type="password" autoComplete="current-password" required />
           </Field>
-          <Button type="submit" className="w-full" loading={pending}>
+          <Button type="submit" className="w-full" loading={pending} disabled={!hydrated}>
             Sign in
           </Button>
         </form>

@@ -6,9 +6,11 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
+import { useHydrated } from "../shell/hydrated";
 import { errorMessage, useTRPC } from "../trpc/client";
 
 export function SignUpForm() {
+  const hydrated = useHydrated();
   const trpc = useTRPC();
   const router = useRouter();
   const signUp = useMutation(trpc.auth.signUp.mutationOptions());
@@ -50,7 +52,7 @@ export function SignUpForm() {
           </p>
         </div>
         {error && <Alert>{error}</Alert>}
-        <form className="space-y-4" onSubmit={onSubmit}>
+        <form method="post" className="space-y-4" onSubmit={onSubmit}>
           <Field label="Name" htmlFor="name">
             <Input
               id="name"
@@ -81,7 +83,12 @@ export function SignUpForm() {
               required
             />
           </Field>
-          <Button type="submit" className="w-full" loading={signUp.isPending || signingIn}>
+          <Button
+            type="submit"
+            className="w-full"
+            loading={signUp.isPending || signingIn}
+            disabled={!hydrated}
+          >
             Sign up
           </Button>
         </form>

@@ -4,6 +4,7 @@ import { Alert, Button, Input } from "@faultline/ui";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
+import { useHydrated } from "../shell/hydrated";
 import { errorMessage, useTRPC } from "../trpc/client";
 import { rememberFreshKey } from "./fresh-keys";
 
@@ -15,6 +16,7 @@ export function CreateLogForm({
   organizationId: string;
   autoFocus?: boolean;
 }) {
+  const hydrated = useHydrated();
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -43,7 +45,7 @@ export function CreateLogForm({
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-3">
+    <form method="post" onSubmit={onSubmit} className="space-y-3">
       <div className="flex flex-col gap-2 sm:flex-row">
         <label htmlFor={`logName-${organizationId}`} className="sr-only">
           Log name
@@ -58,7 +60,7 @@ export function CreateLogForm({
           required
           autoFocus={autoFocus}
         />
-        <Button type="submit" loading={create.isPending || create.isSuccess}>
+        <Button type="submit" loading={create.isPending || create.isSuccess} disabled={!hydrated}>
           Create log
         </Button>
       </div>

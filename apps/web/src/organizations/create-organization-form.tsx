@@ -3,9 +3,11 @@
 import { Alert, Button, Input } from "@faultline/ui";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { useHydrated } from "../shell/hydrated";
 import { errorMessage, useTRPC } from "../trpc/client";
 
 export function CreateOrganizationForm({ onCreated }: { onCreated?: (organizationId: string) => void }) {
+  const hydrated = useHydrated();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
@@ -25,7 +27,7 @@ export function CreateOrganizationForm({ onCreated }: { onCreated?: (organizatio
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-3">
+    <form method="post" onSubmit={onSubmit} className="space-y-3">
       <div className="flex flex-col gap-2 sm:flex-row">
         <label htmlFor="organizationName" className="sr-only">
           Organization name
@@ -40,7 +42,7 @@ export function CreateOrganizationForm({ onCreated }: { onCreated?: (organizatio
           required
           autoFocus
         />
-        <Button type="submit" loading={create.isPending}>
+        <Button type="submit" loading={create.isPending} disabled={!hydrated}>
           Create organization
         </Button>
       </div>

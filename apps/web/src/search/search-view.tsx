@@ -25,7 +25,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { QueryError } from "../shell/query-error";
-import { useTRPC } from "../trpc/client";
+import { errorMessage, useTRPC } from "../trpc/client";
 import { useNow, usePageVisible } from "./clock";
 import {
   isFiltered,
@@ -107,6 +107,11 @@ export function SearchView({ logId }: { logId: string }) {
             {search.data && (
               <span>
                 · Page {pageNumber} · {items.length} {items.length === 1 ? "message" : "messages"}
+              </span>
+            )}
+            {search.isError && search.data && (
+              <span className="font-medium text-amber-700" role="status">
+                · Could not refresh: {errorMessage(search.error)}
               </span>
             )}
           </div>
@@ -259,13 +264,11 @@ function useArrivals(items: readonly { id: string }[] | undefined, searchKey: st
 }
 
 function SearchBox({ initial, onSearch }: { initial: string; onSearch: (query: string) => void }) {
-  const [draft, setDraft] = useState(initial);
-  // Follow the URL when it changes from outside (back button, "Clear search").
-  useEffect(() => setDraft(initial), [initial]);
-
+  // Uncontrolled on purpose: what was typed before hydration survives it, and `key` below
+  // resets the box when the URL changes from outside (back button, "Clear search").
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    onSearch(draft);
+    onSearch(String(new FormData(event.currentTarget).get("q") ?? ""));
   }
 
   return (
@@ -277,8 +280,8 @@ function SearchBox({ initial, onSearch }: { initial: string; onSearch: (query: s
             data-testid="search-input"
             name="q"
             type="search"
-            value={draft}
-            onChange={(event) => setDraft(event.target.value)}
+            key={initial}
+            defaultValue={initial}
             placeholder="Search messages…  e.g. timeout type:TaskCanceledException hostname:web-1"
             aria-label="Search messages"
             className="block h-10 w-full rounded-lg border-0 bg-white pr-3 pl-9 text-sm text-slate-900 shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-600 focus:outline-none"

@@ -96,10 +96,12 @@ describe("sqlite search index", () => {
   });
 
   it("createSearchIndex picks sqlite and names an unknown kind", async () => {
-    const index = createSearchIndex({ kind: "sqlite", file: tempFile() });
+    const index = await createSearchIndex({ kind: "sqlite", file: tempFile() });
     expect(index.description).toMatch(/^sqlite fts5/);
     await index.close();
-    expect(() => createSearchIndex({ kind: "solr" } as never)).toThrow(/unknown search engine "solr"/);
+    await expect(createSearchIndex({ kind: "solr" } as never)).rejects.toThrow(
+      /unknown search engine "solr"; supported: "sqlite", "elasticsearch"/,
+    );
   });
 });
 
