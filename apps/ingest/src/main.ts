@@ -1,7 +1,7 @@
 import { createBus } from "@faultline/bus";
 import { ConfigError, describeEngines, loadConfig } from "@faultline/config";
 import { SUBSCRIPTIONS } from "@faultline/core";
-import { closeDb, findActiveIngestKey, isMissingTableError, openDb } from "@faultline/db";
+import { closeDb, findActiveIngestKey, getLogByProjectId, isMissingTableError, openDb } from "@faultline/db";
 import { buildIngestServer } from "./server";
 
 // A shutdown that takes longer than this is stuck (a hung bus); exit rather than hang the launcher.
@@ -35,6 +35,10 @@ async function main(): Promise<void> {
   const app = buildIngestServer({
     publisher,
     findIngestKey: (secret) => findActiveIngestKey(db, secret),
+    findLogByProjectId: async (projectId) => {
+      const log = await getLogByProjectId(db, projectId);
+      return log ? { logId: log.id } : null;
+    },
     limits: { maxBodyBytes: config.ingest.maxBodyBytes },
     // The same line shape as the consumers' logs: ISO time, level as a word, the service named.
     logger: {

@@ -34,6 +34,22 @@ const FASTIFY_ERRORS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: "invalid_json",
 };
 
+// The `error` code each refused request was answered with, for metrics and the request log.
+const REASONS = new WeakMap<FastifyRequest, string>();
+
+/** The `error` code sendError answered this request with, if it did. */
+export function rejectionReasonOf(request: FastifyRequest): string | undefined {
+  return REASONS.get(request);
+}
+
+/**
+ * What a request arriving while the server drains is told. The load balancer sends the retry
+ * elsewhere; an SDK talking to us directly waits and finds the restarted process.
+ */
+export function shuttingDown(): IngestRejection {
+  return new IngestRejection("UNAVAILABLE", "shutting_down", "ingest is shutting down; retry shortly", [], 1);
+}
+
 /**
  * The one place where errors become HTTP answers: FaultlineError codes map through HTTP_STATUS,
  * Fastify's client errors keep their status, anything else is a 500 that is logged.
@@ -43,6 +59,9 @@ export function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
+  // Refused before the whole body arrived (a cap, a bad encoding): close the connection after
+  // the answer, or Node would read and discard the rest of an upload of any size.
+  if (!request.raw.complete) void reply.header("connection", "close");
   if (error instanceof FaultlineError) {
     const status = HTTP_STATUS[error.code];
     const body: ErrorBody = {
@@ -57,6 +76,7 @@ export function sendError(
           ? 1
           : undefined;
     if (retryAfter !== undefined) void reply.header("retry-after", String(retryAfter));
+    REASONS.set(request, body.error);
     return reply.code(status).send(body);
   }
   const statusCode = "statusCode" in error ? error.statusCode : undefined;
@@ -65,8 +85,10 @@ export function sendError(
     // Invalid JSON arrives as a SyntaxError with statusCode 400 and no FST_ code.
     const name =
       (code && FASTIFY_ERRORS[code]) ?? (error instanceof SyntaxError ? "invalid_json" : "bad_request");
+    REASONS.set(request, name);
     return reply.code(statusCode).send({ error: name, message: error.message } satisfies ErrorBody);
   }
   request.log.error({ err: error }, "unexpected error");
+  REASONS.set(request, "internal_error");
   return reply.code(500).send({ error: "internal_error", message: "internal error" } satisfies ErrorBody);
 }

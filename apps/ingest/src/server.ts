@@ -5,6 +5,9 @@ import { BatchingPublisher, type BatchingPublisherOptions } from "./publishing/b
 import { sendError } from "./rejections";
 import { type ElmahioLimits, elmahioMessagesRoutes } from "./routes/elmahio-messages";
 import { healthRoutes } from "./routes/health";
+import { sentryRoutes } from "./routes/sentry";
+import { sentryLimitsFor } from "./sentry/events";
+import { type FindLogByProjectId, ProjectCache, type ProjectCacheOptions } from "./sentry/projects";
 
 export interface IngestServerDeps {
   /** The bus; ingest only ever publishes. */
@@ -14,6 +17,12 @@ export interface IngestServerDeps {
   /** Database lookup of an ingest key; answers are cached (see keyCache). */
   findIngestKey: FindIngestKey;
   keyCache?: IngestKeyCacheOptions;
+  /**
+   * Database lookup of a Sentry project id, to tell a wrong DSN's unknown project (404) from a
+   * key of another project (403). Without it both are answered 403.
+   */
+  findLogByProjectId?: FindLogByProjectId;
+  projectCache?: ProjectCacheOptions;
   limits: { maxBodyBytes: number } & Partial<Omit<ElmahioLimits, "maxBodyBytes">>;
   /** Fastify's logger option: false in tests, `{ level }` in the service. */
   logger?: FastifyServerOptions["logger"];
@@ -71,6 +80,12 @@ export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
     // as a string and failing validation with a confusing message.
     scope.removeContentTypeParser("text/plain");
     elmahioMessagesRoutes(scope, { keys, publisher, limits });
+  });
+  void app.register(async (scope) => {
+    const projects = deps.findLogByProjectId
+      ? new ProjectCache(deps.findLogByProjectId, deps.projectCache)
+      : undefined;
+    sentryRoutes(scope, { keys, projects, publisher, limits: sentryLimitsFor(limits.maxBodyBytes) });
   });
 
   // Requests in flight when close() begins are answered, but their keep-alive connections would

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { BlobServiceClient } from "@azure/storage-blob";
 import type { CanonicalMessage } from "@faultline/core";
-import { afterAll, afterEach, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createAzureBlobArchive, toKeyOrder } from "./azure-blob";
 import { type RunningAzurite, startAzurite } from "./azurite";
 import { describeArchiveContract, describeContract } from "./contract";
@@ -21,7 +21,8 @@ async function start(): Promise<{ azurite: RunningAzurite } | { skipReason: stri
     return { azurite: await startAzurite() };
   } catch (error) {
     const reason = `Azurite could not be started in-process: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.CI) throw new Error(`${reason} (CI is set, so this fails instead of skipping)`, { cause: error });
+    if (process.env.CI)
+      throw new Error(`${reason} (CI is set, so this fails instead of skipping)`, { cause: error });
     return { skipReason: reason };
   }
 }
@@ -41,7 +42,9 @@ function connectionString(): string {
 const freshContainer = () => `test-${randomBytes(8).toString("hex")}`;
 
 async function deleteContainer(container: string): Promise<void> {
-  await BlobServiceClient.fromConnectionString(connectionString()).getContainerClient(container).deleteIfExists();
+  await BlobServiceClient.fromConnectionString(connectionString())
+    .getContainerClient(container)
+    .deleteIfExists();
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -69,10 +72,16 @@ describeArchiveContract(
 describeContract("azure-blob archive (Azurite)", skipReason, () => {
   const containers: string[] = [];
   const stores: ArchiveStore[] = [];
-  async function open(options: { listPageSize?: number } = {}): Promise<{ store: ArchiveStore; container: string }> {
+  async function open(
+    options: { listPageSize?: number } = {},
+  ): Promise<{ store: ArchiveStore; container: string }> {
     const container = freshContainer();
     containers.push(container);
-    const store = await createAzureBlobArchive({ connectionString: connectionString(), container, ...options });
+    const store = await createAzureBlobArchive({
+      connectionString: connectionString(),
+      container,
+      ...options,
+    });
     stores.push(store);
     return { store, container };
   }
@@ -141,7 +150,10 @@ describeContract("azure-blob archive (Azurite)", skipReason, () => {
     expect(listed.map((e) => e.key)).toEqual([...keys].sort(compareKeys));
     expect(listed.every((e) => e.size === new TextEncoder().encode(e.key).byteLength)).toBe(true);
     // A prefix that ends inside a surrogate pair still finds the emoji.
-    expect((await collect(store.list("p/x/\ud83d"))).map((e) => e.key)).toEqual(["p/x/💥.bin", "p/x/😀/a.bin"]);
+    expect((await collect(store.list("p/x/\ud83d"))).map((e) => e.key)).toEqual([
+      "p/x/💥.bin",
+      "p/x/😀/a.bin",
+    ]);
   });
 
   it("lists more than one service page at the default page size (5,000)", { timeout: 120_000 }, async () => {
@@ -150,7 +162,8 @@ describeContract("azure-blob archive (Azurite)", skipReason, () => {
     const keys = Array.from({ length: count }, (_, i) => `many/${String(i).padStart(5, "0")}`);
     const tiny = new Uint8Array([1]);
     // 32 at a time: quick against Azurite without queueing thousands of requests at once.
-    for (let i = 0; i < keys.length; i += 32) await Promise.all(keys.slice(i, i + 32).map((k) => store.put(k, tiny)));
+    for (let i = 0; i < keys.length; i += 32)
+      await Promise.all(keys.slice(i, i + 32).map((k) => store.put(k, tiny)));
     const listed = await collect(store.list("many/"));
     expect(listed).toHaveLength(count);
     expect(listed.map((e) => e.key)).toEqual(keys);
@@ -200,9 +213,15 @@ describeContract("azure-blob archive (Azurite)", skipReason, () => {
   it("createArchiveStore opens the Azure store for kind azure-blob", async () => {
     const container = freshContainer();
     containers.push(container);
-    const store = await createArchiveStore({ kind: "azure-blob", connectionString: connectionString(), container });
+    const store = await createArchiveStore({
+      kind: "azure-blob",
+      connectionString: connectionString(),
+      container,
+    });
     stores.push(store);
-    expect(store.description).toMatch(new RegExp(`^azure-blob \\(http://127\\.0\\.0\\.1:\\d+/devstoreaccount1/${container}\\)$`));
+    expect(store.description).toMatch(
+      new RegExp(`^azure-blob \\(http://127\\.0\\.0\\.1:\\d+/devstoreaccount1/${container}\\)$`),
+    );
     await store.put("f/x.bin", new Uint8Array([5]));
     expect(Array.from(await store.get("f/x.bin"))).toEqual([5]);
   });
@@ -218,11 +237,13 @@ describeContract("azure-blob archive (Azurite)", skipReason, () => {
       container: freshContainer(),
       pipeline: { retryOptions: { maxTries: 1 } },
     }).catch((e: unknown) => e);
-    expect(String(error)).toMatch(/archive container http:\/\/127\.0\.0\.1:1\/devstoreaccount1\/test-[0-9a-f]+ could not be created or reached/);
-    expect(String(error)).not.toContain("AccountKey");
-    await expect(createAzureBlobArchive({ connectionString: "nonsense", container: "archive" })).rejects.toThrow(
-      /connection string cannot be used/,
+    expect(String(error)).toMatch(
+      /archive container http:\/\/127\.0\.0\.1:1\/devstoreaccount1\/test-[0-9a-f]+ could not be created or reached/,
     );
+    expect(String(error)).not.toContain("AccountKey");
+    await expect(
+      createAzureBlobArchive({ connectionString: "nonsense", container: "archive" }),
+    ).rejects.toThrow(/connection string cannot be used/);
   });
 
   it("calls after close throw", async () => {
@@ -234,7 +255,7 @@ describeContract("azure-blob archive (Azurite)", skipReason, () => {
   });
 });
 
-describeContract("toKeyOrder", undefined, () => {
+describe("toKeyOrder", () => {
   /** JavaScript's default string order: by UTF-16 code unit, as Azurite lists. */
   const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const entries = (keys: string[]): AsyncIterable<ArchiveEntry> =>

@@ -1,4 +1,4 @@
-import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob";
+import { BlobServiceClient, type StoragePipelineOptions } from "@azure/storage-blob";
 import { compareKeys, keySegments, splitPrefix, validateKey } from "./keys";
 import { type ArchiveEntry, ArchiveNotFoundError, type ArchiveStore } from "./types";
 
@@ -107,7 +107,8 @@ export async function createAzureBlobArchive(options: AzureBlobArchiveOptions): 
           return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         } catch (error) {
           const code = errorCode(error);
-          if (code === "BlobNotFound") throw new ArchiveNotFoundError(`no archive entry ${JSON.stringify(key)}`);
+          if (code === "BlobNotFound")
+            throw new ArchiveNotFoundError(`no archive entry ${JSON.stringify(key)}`);
           if (code === "ContainerNotFound") {
             throw new Error(`archive container ${where} no longer exists (deleted after start?)`, {
               cause: error,
@@ -136,9 +137,12 @@ export async function createAzureBlobArchive(options: AzureBlobArchiveOptions): 
             }
           }
         } catch (error) {
-          throw new Error(`archive ${description}: list ${JSON.stringify(prefix)} failed: ${describeError(error)}`, {
-            cause: error,
-          });
+          throw new Error(
+            `archive ${description}: list ${JSON.stringify(prefix)} failed: ${describeError(error)}`,
+            {
+              cause: error,
+            },
+          );
         }
       }
       yield* toKeyOrder(entries());

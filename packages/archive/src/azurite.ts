@@ -30,18 +30,14 @@ export async function startAzurite(): Promise<RunningAzurite> {
   // loaded from their compiled files. require gives the same module shape under Node, tsx and
   // vitest, where import() of CommonJS differs in how `default` is wrapped.
   const require = createRequire(import.meta.url);
-  const { AzuriteTelemetryClient } = require("azurite/dist/src/common/Telemetry.js") as typeof import(
-    "azurite/dist/src/common/Telemetry.js"
-  );
-  const { default: BlobConfiguration } = require("azurite/dist/src/blob/BlobConfiguration.js") as typeof import(
-    "azurite/dist/src/blob/BlobConfiguration.js"
-  );
-  const { default: BlobServer } = require("azurite/dist/src/blob/BlobServer.js") as typeof import(
-    "azurite/dist/src/blob/BlobServer.js"
-  );
-  const { MemoryExtentChunkStore } = require("azurite/dist/src/common/persistence/MemoryExtentStore.js") as typeof import(
-    "azurite/dist/src/common/persistence/MemoryExtentStore.js"
-  );
+  const { AzuriteTelemetryClient } =
+    require("azurite/dist/src/common/Telemetry.js") as typeof import("azurite/dist/src/common/Telemetry.js");
+  const { default: BlobConfiguration } =
+    require("azurite/dist/src/blob/BlobConfiguration.js") as typeof import("azurite/dist/src/blob/BlobConfiguration.js");
+  const { default: BlobServer } =
+    require("azurite/dist/src/blob/BlobServer.js") as typeof import("azurite/dist/src/blob/BlobServer.js");
+  const { MemoryExtentChunkStore } =
+    require("azurite/dist/src/common/persistence/MemoryExtentStore.js") as typeof import("azurite/dist/src/common/persistence/MemoryExtentStore.js");
 
   // Only Azurite's command-line entry starts telemetry; this states "off" explicitly, and every
   // request's telemetry hook checks this flag first.

@@ -22,7 +22,10 @@ export async function createArchiveStore(config: ArchiveConfig): Promise<Archive
       return createFolderArchive({ dir: config.dir });
     case "azure-blob": {
       const { createAzureBlobArchive } = await import("./azure-blob");
-      return createAzureBlobArchive({ connectionString: config.connectionString, container: config.container });
+      return createAzureBlobArchive({
+        connectionString: config.connectionString,
+        container: config.container,
+      });
     }
     default: {
       // Fails to compile when ArchiveConfig gains a kind this switch does not handle.

@@ -10,7 +10,7 @@ describe("createBus", () => {
     const dir = mkdtempSync(join(tmpdir(), "faultline-bus-"));
     try {
       const file = join(dir, "bus.db");
-      const bus = createBus(
+      const bus = await createBus(
         { kind: "sqlite", file, lockMs: 1_000, maxDeliveries: 2 },
         { subscriptions: ["s"] },
       );
@@ -29,8 +29,10 @@ describe("createBus", () => {
     }
   });
 
-  it("refuses an unknown kind instead of falling back to a default", () => {
-    const config = { kind: "rabbitmq", url: "amqp://localhost" } as unknown as BusConfig;
-    expect(() => createBus(config, { subscriptions: [] })).toThrow(/unknown bus kind "rabbitmq"/);
+  it("refuses an unknown kind instead of falling back to a default, naming the known ones", async () => {
+    const config = { kind: "rabbit", url: "amqp://localhost" } as unknown as BusConfig;
+    await expect(createBus(config, { subscriptions: [] })).rejects.toThrow(
+      /unknown bus kind "rabbit"; known kinds: "sqlite", "rabbitmq", "azure-service-bus"/,
+    );
   });
 });

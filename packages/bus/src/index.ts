@@ -1,8 +1,10 @@
 import type { BusConfig } from "@faultline/config";
-import { createSqliteBus } from "./sqlite";
 import type { Bus } from "./types";
 
 export * from "./types";
+
+/** Every kind createBus knows, for the error about one it does not. */
+const KNOWN_KINDS = ["sqlite", "rabbitmq", "azure-service-bus"] as const;
 
 /**
  * Creates the bus chosen by configuration. Call it once at process start and log
@@ -11,20 +13,51 @@ export * from "./types";
  * Each kind is a case of an exhaustive switch: adding a kind to BusConfig without handling it here
  * is a compile error, and a kind that slipped past validation (say, a typo in a config file read
  * without the schema) is a startup error rather than a silent fallback to the embedded bus.
+ *
+ * Each adapter is imported only in its case, so a process loads only the client library of the
+ * engine it uses (no native SQLite module on RabbitMQ, no amqplib on the embedded bus).
  */
-export function createBus(config: BusConfig, options: { subscriptions: readonly string[] }): Bus {
+export async function createBus(
+  config: BusConfig,
+  options: { subscriptions: readonly string[] },
+): Promise<Bus> {
   switch (config.kind) {
-    case "sqlite":
+    case "sqlite": {
+      const { createSqliteBus } = await import("./sqlite");
       return createSqliteBus({
         file: config.file,
         lockMs: config.lockMs,
         maxDeliveries: config.maxDeliveries,
         subscriptions: options.subscriptions,
       });
-    // "rabbitmq" and "azure-service-bus" join here once BusConfig knows them.
+    }
+    case "rabbitmq": {
+      const { createRabbitMqBus } = await import("./rabbitmq");
+      return createRabbitMqBus({
+        url: config.url,
+        exchange: config.exchange,
+        lockMs: config.lockMs,
+        maxDeliveries: config.maxDeliveries,
+        subscriptions: options.subscriptions,
+      });
+    }
+    case "azure-service-bus": {
+      // The topic and its subscriptions are provisioned by infrastructure (LockDuration and
+      // MaxDeliveryCount live there); lockMs and maxDeliveries only matter if the adapter provisions.
+      const { createServiceBusBus } = await import("./azure-service-bus");
+      return createServiceBusBus({
+        connectionString: config.connectionString,
+        topic: config.topic,
+        lockMs: config.lockMs,
+        maxDeliveries: config.maxDeliveries,
+        subscriptions: options.subscriptions,
+      });
+    }
     default: {
-      const unknownKind: never = config.kind;
-      throw new Error(`unknown bus kind ${JSON.stringify(unknownKind)}; known kinds: "sqlite"`);
+      const unknownKind: never = config;
+      throw new Error(
+        `unknown bus kind ${JSON.stringify((unknownKind as { kind?: unknown }).kind)}; known kinds: ${KNOWN_KINDS.map((k) => `"${k}"`).join(", ")}`,
+      );
     }
   }
 }

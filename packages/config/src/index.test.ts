@@ -17,6 +17,39 @@ describe("loadConfig", () => {
     expect(c.publicIngestUrl).toBe("http://localhost:3100");
   });
 
+  it("has deliberate ingest limits by default and takes each from the environment", () => {
+    expect(loadConfig({}).ingest).toEqual({
+      host: "0.0.0.0",
+      port: 3100,
+      maxBodyBytes: 262144,
+      maxJsonDepth: 64,
+      maxHeaderBytes: 16384,
+      headersTimeoutMs: 10000,
+      requestTimeoutMs: 30000,
+      keepAliveTimeoutMs: 65000,
+      maxConnections: 8192,
+    });
+    const set = loadConfig({
+      FAULTLINE_INGEST_MAX_JSON_DEPTH: "32",
+      FAULTLINE_INGEST_MAX_HEADER_BYTES: "8192",
+      FAULTLINE_INGEST_HEADERS_TIMEOUT_MS: "5000",
+      FAULTLINE_INGEST_REQUEST_TIMEOUT_MS: "20000",
+      FAULTLINE_INGEST_KEEP_ALIVE_TIMEOUT_MS: "75000",
+      FAULTLINE_INGEST_MAX_CONNECTIONS: "1000",
+    }).ingest;
+    expect(set).toMatchObject({
+      maxJsonDepth: 32,
+      maxHeaderBytes: 8192,
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 20000,
+      keepAliveTimeoutMs: 75000,
+      maxConnections: 1000,
+    });
+    expect(() => loadConfig({ FAULTLINE_INGEST_MAX_CONNECTIONS: "0" })).toThrow(
+      /FAULTLINE_INGEST_MAX_CONNECTIONS/,
+    );
+  });
+
   it("reports every problem at once, naming each variable", () => {
     let error: unknown;
     try {

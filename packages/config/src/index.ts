@@ -35,7 +35,22 @@ export interface Config {
   bus: BusConfig;
   search: SearchConfig;
   archive: ArchiveConfig;
-  ingest: { host: string; port: number; maxBodyBytes: number };
+  ingest: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    /** Deepest JSON nesting accepted in a body. */
+    maxJsonDepth: number;
+    /** Largest request head (request line and headers), in bytes. */
+    maxHeaderBytes: number;
+    /** Time allowed to receive a request's headers, and the whole request. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open. */
+    keepAliveTimeoutMs: number;
+    /** Open client connections at most; more are closed as they arrive. */
+    maxConnections: number;
+  };
   web: { port: number; authSecret: string | undefined; url: string };
   /** Where SDKs reach ingest; used in the setup snippets and DSNs the web site shows. */
   publicIngestUrl: string;
@@ -80,6 +95,12 @@ const envSchema = z.object({
   FAULTLINE_INGEST_HOST: z.string().default("0.0.0.0"),
   FAULTLINE_INGEST_PORT: port(3100),
   FAULTLINE_INGEST_MAX_BODY_BYTES: positiveInt(256 * 1024),
+  FAULTLINE_INGEST_MAX_JSON_DEPTH: positiveInt(64),
+  FAULTLINE_INGEST_MAX_HEADER_BYTES: positiveInt(16 * 1024),
+  FAULTLINE_INGEST_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+  FAULTLINE_INGEST_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  FAULTLINE_INGEST_KEEP_ALIVE_TIMEOUT_MS: positiveInt(65_000),
+  FAULTLINE_INGEST_MAX_CONNECTIONS: positiveInt(8192),
   FAULTLINE_WEB_PORT: port(3000),
   FAULTLINE_PUBLIC_INGEST_URL: z.url().optional(),
   NEXTAUTH_URL: z.url().optional(),
@@ -183,6 +204,12 @@ export function loadConfig(env: Env, requirements: Requirements = {}, cwd: strin
       host: e.FAULTLINE_INGEST_HOST,
       port: e.FAULTLINE_INGEST_PORT,
       maxBodyBytes: e.FAULTLINE_INGEST_MAX_BODY_BYTES,
+      maxJsonDepth: e.FAULTLINE_INGEST_MAX_JSON_DEPTH,
+      maxHeaderBytes: e.FAULTLINE_INGEST_MAX_HEADER_BYTES,
+      headersTimeoutMs: e.FAULTLINE_INGEST_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.FAULTLINE_INGEST_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.FAULTLINE_INGEST_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.FAULTLINE_INGEST_MAX_CONNECTIONS,
     },
     web: { port: e.FAULTLINE_WEB_PORT, authSecret: e.NEXTAUTH_SECRET, url: webUrl },
     publicIngestUrl: e.FAULTLINE_PUBLIC_INGEST_URL ?? `http://localhost:${e.FAULTLINE_INGEST_PORT}`,

@@ -5,3 +5,4 @@ export * from "./elmahio";
 export * from "./fingerprint";
 export * from "./bus-envelope";
 export * from "./keys";
+export * from "./sentry";

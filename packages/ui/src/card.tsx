@@ -23,7 +23,7 @@ export function CardHeader({
   return (
     <div
       className={cx(
-        "flex flex-wrap items-start justify-between gap-3 border-b border-slate-100 px-5 py-4",
+        "flex flex-col items-start justify-between gap-3 border-b border-slate-100 px-5 py-4 sm:flex-row",
         className,
       )}
     >
@@ -31,7 +31,7 @@ export function CardHeader({
         <h2 className="text-sm font-semibold text-slate-900">{title}</h2>
         {description && <p className="mt-1 text-sm text-slate-500">{description}</p>}
       </div>
-      {actions && <div className="flex items-center gap-2">{actions}</div>}
+      {actions && <div className="flex shrink-0 items-center gap-2">{actions}</div>}
     </div>
   );
 }

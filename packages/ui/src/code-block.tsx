@@ -18,11 +18,7 @@ export function CodeBlock({
     <div className={cx("overflow-hidden rounded-lg border border-slate-800 bg-slate-900", className)}>
       <div className="flex items-center justify-between gap-3 border-b border-slate-800 px-3 py-1.5">
         <span className="text-xs font-medium text-slate-400">{title}</span>
-        <CopyButton
-          text={code}
-          variant="ghost"
-          className="text-slate-300 hover:bg-slate-800 hover:text-white"
-        />
+        <CopyButton text={code} variant="inverse" />
       </div>
       <pre className="overflow-x-auto px-4 py-3 text-[13px] leading-relaxed text-slate-100">
         <code data-testid={testId}>{code}</code>

@@ -28,6 +28,6 @@ export function getServices(): Promise<Services> {
 async function open(): Promise<Services> {
   const config = getConfig();
   const db = openDb(config.db);
-  const search = createSearchIndex(config.search);
+  const search = await createSearchIndex(config.search);
   return { db, search, publicIngestUrl: config.publicIngestUrl };
 }

@@ -23,7 +23,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "faultline-web-test-"));
   db = openDb({ kind: "sqlite", file: join(dir, "faultline.db") });
   await migrateToLatest(db);
-  search = createSearchIndex({ kind: "sqlite", file: join(dir, "search.db") });
+  search = await createSearchIndex({ kind: "sqlite", file: join(dir, "search.db") });
   services = { db, search, publicIngestUrl: INGEST_URL };
 });
 

@@ -14,7 +14,8 @@ const url = process.env.FAULTLINE_TEST_ELASTICSEARCH_URL;
 
 /** Why the server cannot be used, or undefined when it answers as a healthy Elasticsearch. */
 async function probe(): Promise<string | undefined> {
-  if (!url) return "FAULTLINE_TEST_ELASTICSEARCH_URL is not set (scripts/engines.sh starts a server and prints it)";
+  if (!url)
+    return "FAULTLINE_TEST_ELASTICSEARCH_URL is not set (scripts/engines.sh starts a server and prints it)";
   const client = new Client({ node: url, requestTimeout: 5000, maxRetries: 0 });
   try {
     await client.cluster.health({ wait_for_status: "yellow", timeout: "5s" });
@@ -75,9 +76,15 @@ describeContract("elasticsearch search index", skipReason, () => {
     try {
       const logId = randomUUID();
       const march = testMessage(logId, { dateTime: "2026-03-31T23:59:59.999Z", title: "spread over months" });
-      const january = testMessage(logId, { dateTime: "2026-01-15T10:00:00.000Z", title: "spread over months" });
+      const january = testMessage(logId, {
+        dateTime: "2026-01-15T10:00:00.000Z",
+        title: "spread over months",
+      });
       const april = testMessage(logId, { dateTime: "2026-04-01T00:00:00.000Z", title: "spread over months" });
-      const december = testMessage(logId, { dateTime: "2025-12-31T23:00:00.000Z", title: "spread over months" });
+      const december = testMessage(logId, {
+        dateTime: "2025-12-31T23:00:00.000Z",
+        title: "spread over months",
+      });
       await target.index.index([march, january, april, december]);
 
       const p = target.prefix;
@@ -105,8 +112,13 @@ describeContract("elasticsearch search index", skipReason, () => {
       expect(await target.index.count(logId)).toBe(4);
       expect(await target.index.get(logId, december.id)).toEqual(december);
       expect(
-        (await target.index.search({ logId, from: new Date("2026-01-01T00:00:00Z"), to: new Date("2026-04-01T00:00:00Z") }))
-          .items.map((m) => m.id),
+        (
+          await target.index.search({
+            logId,
+            from: new Date("2026-01-01T00:00:00Z"),
+            to: new Date("2026-04-01T00:00:00Z"),
+          })
+        ).items.map((m) => m.id),
       ).toEqual([march.id, january.id]);
     } finally {
       await target.cleanup();
@@ -118,7 +130,7 @@ describeContract("elasticsearch search index", skipReason, () => {
     try {
       const m = testMessage(randomUUID(), { statusCode: 503, hostname: "web-9" });
       await target.index.index([m]);
-      const name = monthlyIndexName(target.prefix, m);
+      const name = monthlyIndexName(target.prefix, m)!;
       const template = await admin!.indices.getIndexTemplate({ name: `${target.prefix}-messages` });
       expect(template.index_templates[0]?.index_template.version).toBe(TEMPLATE_VERSION);
 
@@ -156,11 +168,17 @@ describeContract("elasticsearch search index", skipReason, () => {
       const logId = randomUUID();
       const good = testMessage(logId);
       const bad = testMessage(logId, { statusCode: "five hundred" as unknown as number });
-      await expect(target.index.index([good, bad])).rejects.toThrow(
-        new RegExp(`refused 1 of 2 messages .*${bad.id}: 400 document_parsing_exception`),
+      const undated = testMessage(logId, { dateTime: "yesterday" });
+      await expect(target.index.index([good, bad, undated])).rejects.toThrow(
+        new RegExp(
+          `refused 2 of 3 messages .*${undated.id}: dateTime "yesterday" is not a date; ${bad.id}: 400 document_parsing_exception`,
+        ),
       );
       // The rest of the batch is written (the bus redelivers it whole, and create is idempotent).
       expect(await target.index.count(logId)).toBe(1);
+      expect(await target.index.get(logId, good.id)).toEqual(good);
+      // No stray index for the message without a date.
+      expect(await indicesOf(target.prefix)).toEqual([monthlyIndexName(target.prefix, good)]);
     } finally {
       await target.cleanup();
     }
@@ -187,7 +205,9 @@ describeContract("elasticsearch search index", skipReason, () => {
   it("an unreachable cluster fails at creation with the address", async () => {
     await expect(
       createElasticsearchSearchIndex({ url: "http://user:secret@127.0.0.1:9", indexPrefix: uniquePrefix() }),
-    ).rejects.toThrow(/elasticsearch reading the index template failed \(http:\/\/127\.0\.0\.1:9\): cannot connect/);
+    ).rejects.toThrow(
+      /elasticsearch reading the index template failed \(http:\/\/127\.0\.0\.1:9\): cannot connect/,
+    );
   });
 
   it("calls after close throw; close is idempotent", async () => {
@@ -201,7 +221,9 @@ describeContract("elasticsearch search index", skipReason, () => {
     const prefix = uniquePrefix();
     const index = await createSearchIndex({ kind: "elasticsearch", url: url!, indexPrefix: prefix });
     try {
-      expect(index.description).toBe(`elasticsearch (${new URL(url!).toString().replace(/\/$/, "")}, alias ${prefix}-messages)`);
+      expect(index.description).toBe(
+        `elasticsearch (${new URL(url!).toString().replace(/\/$/, "")}, alias ${prefix}-messages)`,
+      );
     } finally {
       await index.close();
       await removePrefix(prefix);
@@ -213,7 +235,9 @@ describe("elasticsearch free text", () => {
   it("folds case and accents and splits at punctuation", () => {
     expect(fold("Ärger Ｆｕｌｌ")).toBe("arger full");
     expect(
-      searchText(testMessage(randomUUID(), { title: "Jürgen: System.NullReferenceException", statusCode: 500 })),
+      searchText(
+        testMessage(randomUUID(), { title: "Jürgen: System.NullReferenceException", statusCode: 500 }),
+      ),
     ).toEqual(["jurgen system nullreferenceexception", "500"]);
   });
 

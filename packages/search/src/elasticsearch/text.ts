@@ -20,7 +20,10 @@ const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
 
 /** Case and accents out: `Ärger` and `arger` are the same word. */
 export function fold(value: string): string {
-  return value.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase();
+  return value
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase();
 }
 
 /** The words of a value after folding, in order. */

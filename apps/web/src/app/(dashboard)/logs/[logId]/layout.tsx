@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { LogHeader } from "../../../../logs/log-header";
+import { LogFrame } from "../../../../logs/log-header";
 
 export default async function LogLayout({
   params,
@@ -9,10 +9,5 @@ export default async function LogLayout({
   children: ReactNode;
 }) {
   const { logId } = await params;
-  return (
-    <>
-      <LogHeader logId={logId} />
-      {children}
-    </>
-  );
+  return <LogFrame logId={logId}>{children}</LogFrame>;
 }

@@ -51,7 +51,8 @@ declare module "azurite/dist/src/common/persistence/MemoryExtentStore.js" {
 }
 
 declare module "azurite/dist/src/common/Telemetry.js" {
-  export class AzuriteTelemetryClient {
-    static init(location: string, enableTelemetry: boolean, env: unknown, isVSC?: boolean): void;
-  }
+  // A class with static members only; declared as the object it is used as.
+  export const AzuriteTelemetryClient: {
+    init(location: string, enableTelemetry: boolean, env: unknown, isVSC?: boolean): void;
+  };
 }
