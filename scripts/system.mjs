@@ -58,6 +58,9 @@ export function runCli(args, env) {
   });
 }
 
+/** A part died while we waited for it: waiting longer cannot help. */
+class ExitedError extends Error {}
+
 async function waitFor(what, check, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   let last;
@@ -65,6 +68,7 @@ async function waitFor(what, check, timeoutMs) {
     try {
       if (await check()) return;
     } catch (e) {
+      if (e instanceof ExitedError) throw e;
       last = e;
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -137,7 +141,7 @@ export async function startSystem(options) {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const part = { spec, child, ready: false, restarts: parts.get(spec.name)?.restarts ?? 0 };
+    const part = { spec, child, ready: false, lastLines: [], restarts: parts.get(spec.name)?.restarts ?? 0 };
     parts.set(spec.name, part);
     for (const stream of [child.stdout, child.stderr]) {
       let buffered = "";
@@ -148,6 +152,8 @@ export async function startSystem(options) {
           const line = buffered.slice(0, nl);
           buffered = buffered.slice(nl + 1);
           if (spec.readyLine && line.includes('"msg":"ready"')) part.ready = true;
+          part.lastLines.push(line);
+          if (part.lastLines.length > 20) part.lastLines.shift();
           onOutput(spec.name, line);
           nl = buffered.indexOf("\n");
         }

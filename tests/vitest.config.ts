@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // systems never compete for the machine's two cores.
 export default defineConfig({
   test: {
-    include: ["system/**/*.test.ts", "browser/**/*.test.ts", "contracts/**/*.test.ts"],
+    include: ["system/**/*.test.ts", "browser/**/*.test.ts", "contracts/**/*.test.ts", "sdks/**/*.test.ts"],
     fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 240_000,

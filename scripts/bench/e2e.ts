@@ -114,8 +114,8 @@ export async function e2e(flags: Record<string, string | boolean | undefined>): 
     agent.destroy();
 
     const config = loadConfig({ FAULTLINE_DATA_DIR: system.dataDir });
-    const search = createSearchIndex(config.search);
-    const archive = createArchiveStore(config.archive);
+    const search = await createSearchIndex(config.search);
+    const archive = await createArchiveStore(config.archive);
     const archived = new Set<string>();
     const readKeys = new Set<string>();
     let indexedMs = 0;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { SuperJSONResult } from "superjson";
 import { type RunningSystem, runCli, type StartOptions, startSystem } from "../../scripts/system.mjs";
 
 /** A port nothing listens on right now. */
@@ -116,7 +117,7 @@ export function trpcClient(webUrl: string, cookie: string) {
       body: method === "POST" ? encoded : undefined,
     });
     const body = (await res.json()) as {
-      result?: { data: { json: unknown; meta?: Parameters<typeof superjson.deserialize>[0]["meta"] } };
+      result?: { data: SuperJSONResult };
       error?: { json: { message: string; data?: { code?: string } } };
     };
     if (!res.ok || body.error) {

@@ -22,7 +22,7 @@ export interface Io {
  */
 export class Context {
   #db: Db | undefined;
-  #search: SearchIndex | undefined;
+  #search: Promise<SearchIndex> | undefined;
 
   constructor(
     readonly config: Config,
@@ -34,7 +34,7 @@ export class Context {
     return this.#db;
   }
 
-  search(): SearchIndex {
+  search(): Promise<SearchIndex> {
     this.#search ??= createSearchIndex(this.config.search);
     return this.#search;
   }
@@ -66,6 +66,6 @@ export class Context {
     const search = this.#search;
     this.#db = undefined;
     this.#search = undefined;
-    await Promise.all([db ? closeDb(db) : undefined, search?.close()]);
+    await Promise.all([db ? closeDb(db) : undefined, search?.then((index) => index.close())]);
   }
 }

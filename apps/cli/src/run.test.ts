@@ -419,7 +419,7 @@ describe("commands", () => {
       ({ logId } = JSON.parse(
         (await faultline(env, "logs", "create", "--org", "SearchOrg", "--name", "app", "--json")).stdout,
       ) as { logId: string });
-      const index = createSearchIndex(loadConfig(env).search);
+      const index = await createSearchIndex(loadConfig(env).search);
       const at = (minute: number) => `2026-11-21T10:0${minute}:00.000Z`;
       const messages = [
         { title: "Database timeout in checkout", severity: "Error", dateTime: at(1) },

@@ -73,7 +73,7 @@ describe("consumers main", () => {
   });
 
   it("announces ready, indexes what is published and stops cleanly on SIGTERM", async () => {
-    env = openTestEnvironment();
+    env = await openTestEnvironment();
     const proc = start(["indexer", "--batch-size", "32"], env.dataDir);
     const ready = await waitFor(() =>
       proc.stdout.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "ready"),

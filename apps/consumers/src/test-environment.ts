@@ -31,12 +31,12 @@ export interface TestEnvironment {
   close(): Promise<void>;
 }
 
-export function openTestEnvironment(env: Record<string, string> = {}): TestEnvironment {
+export async function openTestEnvironment(env: Record<string, string> = {}): Promise<TestEnvironment> {
   const dataDir = mkdtempSync(join(tmpdir(), "faultline-consumers-"));
   const config = loadConfig({ FAULTLINE_DATA_DIR: dataDir, ...env });
-  const bus = createBus(config.bus, { subscriptions: SUBSCRIPTIONS });
-  const search = createSearchIndex(config.search);
-  const archive = createArchiveStore(config.archive);
+  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS });
+  const search = await createSearchIndex(config.search);
+  const archive = await createArchiveStore(config.archive);
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger({ level: "debug", write: (line) => lines.push(JSON.parse(line)) });
   return {

@@ -43,7 +43,7 @@ function fakeFlakyStep(failures: number): PipelineStep & { calls: number } {
 
 describe("indexer worker", () => {
   it("indexes every published message exactly once", async () => {
-    env = openTestEnvironment();
+    env = await openTestEnvironment();
     const messages = makeMessages(300);
     await publish(env.bus, messages);
     const totals = await runWorkerUntil(
@@ -63,7 +63,7 @@ describe("indexer worker", () => {
   });
 
   it("a batch redelivered after a crash does not duplicate anything", async () => {
-    env = openTestEnvironment({ FAULTLINE_BUS_LOCK_MS: "300" });
+    env = await openTestEnvironment({ FAULTLINE_BUS_LOCK_MS: "300" });
     const messages = makeMessages(40);
     await publish(env.bus, messages);
     // A worker that indexed and archived the batch, then died before completing it.
@@ -111,7 +111,7 @@ describe("indexer worker", () => {
   });
 
   it("dead-letters a poison message with the reason and handles the rest of its batch", async () => {
-    env = openTestEnvironment();
+    env = await openTestEnvironment();
     const messages = makeMessages(5);
     const publisher = env.bus.publisher();
     await publisher.publish([
@@ -146,7 +146,7 @@ describe("indexer worker", () => {
 
 describe("failures", () => {
   it("retries after a transient store failure and then succeeds", async () => {
-    env = openTestEnvironment();
+    env = await openTestEnvironment();
     await publish(env.bus, makeMessages(20));
     // Fails the batch and the first message retried on its own; that one comes back from the bus.
     const flaky = fakeFlakyStep(2);
@@ -166,7 +166,7 @@ describe("failures", () => {
   });
 
   it("when the store is down, abandons the batch with one log line and succeeds after it is back", async () => {
-    env = openTestEnvironment();
+    env = await openTestEnvironment();
     await publish(env.bus, makeMessages(3));
     // Down for the batch and each of its three messages tried alone.
     const down = fakeFlakyStep(4);
@@ -187,7 +187,7 @@ describe("failures", () => {
   });
 
   it("a message the store keeps refusing is dead-lettered after maxDeliveries; its batch is not", async () => {
-    env = openTestEnvironment({ FAULTLINE_BUS_MAX_DELIVERIES: "3" });
+    env = await openTestEnvironment({ FAULTLINE_BUS_MAX_DELIVERIES: "3" });
     const messages = makeMessages(10);
     const refused = messages[4]!.id;
     await publish(env.bus, messages);
@@ -220,7 +220,7 @@ describe("failures", () => {
   });
 
   it("renews the locks of a batch that runs longer than the lock", async () => {
-    env = openTestEnvironment({ FAULTLINE_BUS_LOCK_MS: "300" });
+    env = await openTestEnvironment({ FAULTLINE_BUS_LOCK_MS: "300" });
     await publish(env.bus, makeMessages(5));
     const rival = env.bus.subscriber("indexer");
     let rivalGot = -1;
@@ -251,7 +251,7 @@ describe("failures", () => {
 
 describe("competing consumers", () => {
   it("two workers on one subscription share the work without duplicates", async () => {
-    env = openTestEnvironment();
+    env = await openTestEnvironment();
     const messages = makeMessages(400);
     await publish(env.bus, messages);
     const seenA: string[] = [];

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const bus = createBus(config.bus, { subscriptions: SUBSCRIPTIONS });
+  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS });
   const publisher = bus.publisher();
   const db = openDb(config.db);
   try {

@@ -2,7 +2,18 @@ import type { BusPublisher } from "@faultline/bus";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import { type FindIngestKey, IngestKeyCache, type IngestKeyCacheOptions } from "./auth/ingest-keys";
 import { BatchingPublisher, type BatchingPublisherOptions } from "./publishing/batching-publisher";
-import { sendError } from "./rejections";
+import {
+  applyServerLimits,
+  clientErrorHandler,
+  DEFAULT_HTTP_LIMITS,
+  fastifyHttpOptions,
+  type HttpLimits,
+} from "./limits/http-limits";
+import { DEFAULT_MAX_JSON_DEPTH, useBoundedJsonBodies } from "./limits/json-body";
+import { createIngestMetrics, instrumentPublisher } from "./operability/ingest-metrics";
+import { operabilityRoutes } from "./operability/operability";
+import { trackRoutes } from "./operability/openapi";
+import { IngestRejection, sendError, shuttingDown } from "./rejections";
 import { type ElmahioLimits, elmahioMessagesRoutes } from "./routes/elmahio-messages";
 import { healthRoutes } from "./routes/health";
 import { sentryRoutes } from "./routes/sentry";
@@ -23,7 +34,9 @@ export interface IngestServerDeps {
    */
   findLogByProjectId?: FindLogByProjectId;
   projectCache?: ProjectCacheOptions;
-  limits: { maxBodyBytes: number } & Partial<Omit<ElmahioLimits, "maxBodyBytes">>;
+  limits: { maxBodyBytes: number; maxJsonDepth?: number } & Partial<Omit<ElmahioLimits, "maxBodyBytes">>;
+  /** Connection-level limits (header size, timeouts, connections); see limits/http-limits.ts. */
+  http?: Partial<HttpLimits>;
   /** Fastify's logger option: false in tests, `{ level }` in the service. */
   logger?: FastifyServerOptions["logger"];
 }
@@ -48,15 +61,24 @@ export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
     maxBulkBodyBytes: deps.limits.maxBulkBodyBytes ?? deps.limits.maxBodyBytes * BULK_BODY_FACTOR,
     maxBulkItems: deps.limits.maxBulkItems ?? DEFAULT_MAX_BULK_ITEMS,
   };
+  const http: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...deps.http };
+  // The queue-depth gauge reads the publisher, created below; it is only read at scrape time.
+  const metrics = createIngestMetrics({ queuedMessages: () => publisher.heldMessages });
   const app = Fastify({
     logger: deps.logger ?? false,
+    ...fastifyHttpOptions(http),
+    clientErrorHandler: clientErrorHandler(http, (reason) => metrics.rejected.inc({ reason })),
     bodyLimit: limits.maxBodyBytes,
     // One log line per request would cost more than the request at thousands per second;
     // rejections worth knowing about are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Requests arriving while we drain get ingest's own 503 (with Retry-After), from the hook below.
+    return503OnClosing: false,
   });
-  const publisher = new BatchingPublisher(deps.publisher, {
+  applyServerLimits(app.server, http);
+  metrics.trackConnections(app.server);
+  trackRoutes(app);
+  const publisher = new BatchingPublisher(instrumentPublisher(deps.publisher, metrics), {
     ...deps.batching,
     onPublishError:
       deps.batching?.onPublishError ??
@@ -67,18 +89,23 @@ export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
 
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
+    sendError(
+      new IngestRejection("NOT_FOUND", "not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
+      request,
+      reply,
+    ),
   );
 
   healthRoutes(app, { publisher });
+  operabilityRoutes(app, metrics);
   // Each wire format gets its own encapsulated scope, so its body parsers stay its own (the
   // Sentry routes will need text/plain, which browser SDKs send to avoid a CORS preflight).
   void app.register(async (scope) => {
     // elmah.io clients send application/json; anything else is answered 415 rather than parsed
     // as a string and failing validation with a confusing message.
     scope.removeContentTypeParser("text/plain");
+    // Decodes gzip/deflate/br under both size caps, refuses invalid UTF-8 and deep nesting.
+    useBoundedJsonBodies(scope, { maxDepth: deps.limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH });
     elmahioMessagesRoutes(scope, { keys, publisher, limits });
   });
   void app.register(async (scope) => {
@@ -95,12 +122,14 @@ export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
   app.addHook("preClose", async () => {
     closing = true;
   });
+  app.addHook("onRequest", (_request, _reply, done) => done(closing ? shuttingDown() : undefined));
   app.addHook("onSend", (_request, reply, payload, done) => {
     if (closing) void reply.header("connection", "close");
     done(null, payload);
   });
   app.addHook("onClose", async () => {
     await publisher.drain();
+    metrics.stop();
   });
   return app;
 }

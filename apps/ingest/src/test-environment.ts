@@ -51,7 +51,7 @@ export async function openTestEnvironment(): Promise<TestEnvironment> {
   };
   const log = await makeLog("shop");
   const otherLog = await makeLog("billing");
-  const bus = createBus(config.bus, { subscriptions: SUBSCRIPTIONS });
+  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS });
   return {
     config,
     db,

@@ -6,8 +6,10 @@ export const MESSAGES_TOPIC = "messages";
 /**
  * One subscription per consumer kind; each gets its own copy of every message. Buses create
  * these when they start, so that nothing published before a consumer first ran is missed.
+ * The topic carries several message types (MESSAGE_TYPE, BURST_COUNTS_TYPE); each worker
+ * handles its own and completes the others unread.
  */
-export const SUBSCRIPTIONS = ["indexer", "archiver"] as const;
+export const SUBSCRIPTIONS = ["indexer", "archiver", "stats"] as const;
 export type SubscriptionName = (typeof SUBSCRIPTIONS)[number];
 
 /** Bus message type for a canonical message. */

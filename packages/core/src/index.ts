@@ -4,5 +4,6 @@ export * from "./ids";
 export * from "./elmahio";
 export * from "./fingerprint";
 export * from "./bus-envelope";
+export * from "./burst";
 export * from "./keys";
 export * from "./sentry";

@@ -587,7 +587,11 @@ export function normalizeSentryEvent(event: unknown, ctx: SentryIngestContext): 
       .trim() || "(empty message)",
     MAX_TITLE,
   );
-  if (exceptionTitle && msg.formatted) data.push({ key: "message", value: msg.formatted });
+  // A message event with attach_stacktrace arrives as an exception whose value is the message
+  // (the JS SDKs): the message is then the title already.
+  if (exceptionTitle && msg.formatted && msg.formatted !== main?.value) {
+    data.push({ key: "message", value: msg.formatted });
+  }
 
   const environment = str(event.environment, 1024);
   if (environment) data.push({ key: "environment", value: environment });

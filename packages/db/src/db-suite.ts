@@ -3,6 +3,7 @@ import { FaultlineError, type FaultlineErrorCode } from "@faultline/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addMember,
+  burstSummary,
   closeDb,
   createIngestKey,
   createLog,
@@ -22,6 +23,7 @@ import {
   listLogs,
   listOrganizations,
   listOrganizationsForUser,
+  recordBurstCounts,
   requireLogMember,
   requireOrganizationMember,
   revokeIngestKey,
@@ -503,6 +505,141 @@ export function describeDbSuite(name: string, makeDb: () => Promise<Db>): void {
         await expectFaultline(revokeIngestKey(db, other.id, key.id), "NOT_FOUND");
         await expectFaultline(revokeIngestKey(db, log.id, randomUUID()), "NOT_FOUND");
         expect(await findActiveIngestKey(db, secret)).toMatchObject({ keyId: key.id });
+      });
+    });
+
+    describe("burst counts", () => {
+      const row = (logId: string, minute: string, fingerprint: string, kept: number, dropped: number) => ({
+        logId,
+        minute,
+        fingerprint,
+        kept,
+        dropped,
+      });
+      const period = { from: "2026-11-21T10:00:00.000Z", to: "2026-11-21T11:00:00.000Z" };
+
+      it("applies a report once: the same report id again changes nothing", async () => {
+        const { log } = await newLog();
+        const report = randomUUID();
+        const rows = [row(log.id, "2026-11-21T10:02:00.000Z", "fp-a", 50, 1200)];
+        expect(await recordBurstCounts(db, report, rows)).toEqual({ applied: true });
+        expect(await recordBurstCounts(db, report, rows)).toEqual({ applied: false });
+        const summary = await burstSummary(db, log.id, period);
+        expect(summary).toMatchObject({ kept: 50, dropped: 1200, received: 1250 });
+      });
+
+      it("concurrent applications of one report apply it exactly once", async () => {
+        const { log } = await newLog();
+        const report = randomUUID();
+        const rows = [row(log.id, "2026-11-21T10:05:00.000Z", "fp-a", 7, 3)];
+        const results = await Promise.all(
+          Array.from({ length: 5 }, () => recordBurstCounts(db, report, rows)),
+        );
+        expect(results.filter((r) => r.applied)).toHaveLength(1);
+        expect(await burstSummary(db, log.id, period)).toMatchObject({ kept: 7, dropped: 3 });
+      });
+
+      it("adds reports up per log, minute and fingerprint, and summarises one log's period", async () => {
+        const { log } = await newLog();
+        const { log: other } = await newLog();
+        await recordBurstCounts(db, randomUUID(), [
+          row(log.id, "2026-11-21T10:02:00.000Z", "fp-a", 40, 900),
+          row(log.id, "2026-11-21T10:02:00.000Z", "fp-b", 10, 0),
+          row(log.id, "2026-11-21T10:03:00.000Z", "fp-a", 5, 100),
+          // Outside the period on both sides, and another log inside it: none of these count.
+          row(log.id, "2026-11-21T09:59:00.000Z", "fp-a", 1000, 1000),
+          row(log.id, "2026-11-21T11:00:00.000Z", "fp-a", 1000, 1000),
+          row(other.id, "2026-11-21T10:02:00.000Z", "fp-a", 1000, 1000),
+        ]);
+        // A second report adds to the same keys rather than replacing them.
+        await recordBurstCounts(db, randomUUID(), [
+          row(log.id, "2026-11-21T10:02:00.000Z", "fp-a", 2, 8),
+          row(log.id, "2026-11-21T10:07:00.000Z", "fp-c", 3, 0),
+        ]);
+        const summary = await burstSummary(db, log.id, period);
+        expect(summary).toEqual({
+          kept: 60,
+          dropped: 1008,
+          received: 1068,
+          firstMinute: "2026-11-21T10:02:00.000Z",
+          lastMinute: "2026-11-21T10:07:00.000Z",
+          perMinute: [
+            { minute: "2026-11-21T10:02:00.000Z", kept: 52, dropped: 908 },
+            { minute: "2026-11-21T10:03:00.000Z", kept: 5, dropped: 100 },
+            { minute: "2026-11-21T10:07:00.000Z", kept: 3, dropped: 0 },
+          ],
+          topFingerprints: [
+            { fingerprint: "fp-a", kept: 47, dropped: 1008 },
+            { fingerprint: "fp-b", kept: 10, dropped: 0 },
+            { fingerprint: "fp-c", kept: 3, dropped: 0 },
+          ],
+        });
+        expect((await burstSummary(db, log.id, period, { top: 1 })).topFingerprints).toEqual([
+          { fingerprint: "fp-a", kept: 47, dropped: 1008 },
+        ]);
+      });
+
+      it("counts a minute whole when the period starts or ends inside it", async () => {
+        const { log } = await newLog();
+        await recordBurstCounts(db, randomUUID(), [
+          row(log.id, "2026-11-21T10:02:00.000Z", "fp-a", 4, 6),
+          row(log.id, "2026-11-21T10:03:00.000Z", "fp-a", 1, 1),
+        ]);
+        const inside = await burstSummary(db, log.id, {
+          from: "2026-11-21T10:02:30.000Z",
+          to: "2026-11-21T10:02:45.000Z",
+        });
+        expect(inside).toMatchObject({ kept: 4, dropped: 6, firstMinute: "2026-11-21T10:02:00.000Z" });
+      });
+
+      it("sums rows repeated within one report", async () => {
+        const { log } = await newLog();
+        await recordBurstCounts(db, randomUUID(), [
+          row(log.id, "2026-11-21T10:02:00.000Z", "fp-a", 1, 2),
+          row(log.id, "2026-11-21T10:02:00.000Z", "fp-a", 3, 4),
+        ]);
+        expect(await burstSummary(db, log.id, period)).toMatchObject({ kept: 4, dropped: 6 });
+      });
+
+      it("a report with many rows is stored whole", async () => {
+        const { log } = await newLog();
+        const rows = Array.from({ length: 1200 }, (_, i) =>
+          row(log.id, "2026-11-21T10:10:00.000Z", `fp-${i}`, 1, i % 2),
+        );
+        await recordBurstCounts(db, randomUUID(), rows);
+        expect(await burstSummary(db, log.id, period)).toMatchObject({ kept: 1200, dropped: 600 });
+      });
+
+      it("an empty period has zeros and no minutes", async () => {
+        const { log } = await newLog();
+        expect(await burstSummary(db, log.id, period)).toEqual({
+          kept: 0,
+          dropped: 0,
+          received: 0,
+          firstMinute: null,
+          lastMinute: null,
+          perMinute: [],
+          topFingerprints: [],
+        });
+      });
+
+      it("rejects an invalid, reversed or too long period", async () => {
+        const { log } = await newLog();
+        await expectFaultline(
+          burstSummary(db, log.id, { from: "yesterday", to: period.to }),
+          "BAD_REQUEST",
+          /from/,
+        );
+        await expectFaultline(
+          burstSummary(db, log.id, { from: period.to, to: period.from }),
+          "BAD_REQUEST",
+          /after/,
+        );
+        await expectFaultline(
+          burstSummary(db, log.id, { from: "2026-01-01T00:00:00.000Z", to: "2026-03-01T00:00:00.000Z" }),
+          "BAD_REQUEST",
+          /31 days/,
+        );
       });
     });
   });

@@ -7,6 +7,7 @@ import type { IngestKeyRow, LogRow, OrganizationRow, UserRow } from "./schema";
 
 export { closeDb, type Db, openDb } from "./connection";
 export { isMissingTableError } from "./engine-errors";
+export { type BurstSummary, burstSummary, recordBurstCounts } from "./burst";
 export type { DbConfig };
 
 // ---------------------------------------------------------------------------------------------

@@ -55,12 +55,29 @@ export interface IngestKeysTable {
   revoked_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/** Burst protection's counts per log, UTC minute (ISO text) and fingerprint; see burst.ts. */
+export interface BurstCountsTable {
+  log_id: string;
+  minute: string;
+  fingerprint: string;
+  kept: number;
+  dropped: number;
+}
+
+/** Burst-counts reports already applied, by report id (a redelivery is skipped). */
+export interface AppliedReportsTable {
+  id: string;
+  applied_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
   memberships: MembershipsTable;
   logs: LogsTable;
   ingest_keys: IngestKeysTable;
+  burst_counts: BurstCountsTable;
+  applied_reports: AppliedReportsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -182,7 +182,9 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
     if (address === "$cbs" || isManagement(address)) {
       state.local.attach.snd_settle_mode = 1; // replies go pre-settled
       const links = replyLinks.get(context.connection) ?? new Map<string, Rhea.Sender>();
-      links.set(sender.target?.address ?? "", sender);
+      // The SDK's reply-to is the link's target address ($management) or its name ($cbs).
+      links.set(sender.name, sender);
+      if (sender.target?.address) links.set(sender.target.address, sender);
       replyLinks.set(context.connection, links);
       return;
     }

@@ -32,7 +32,14 @@ export const messagesSearch = defineCommand({
     const { text, severities, filters } = parseSearchText(o.query ?? "");
     let page: SearchPage;
     try {
-      page = await ctx.search().search({ logId: o.log, text, severities, filters, limit, cursor: o.cursor });
+      page = await (await ctx.search()).search({
+        logId: o.log,
+        text,
+        severities,
+        filters,
+        limit,
+        cursor: o.cursor,
+      });
     } catch (err) {
       if (err instanceof InvalidCursorError)
         throw new UsageError(`--cursor is not a cursor from a previous search`, usage);

@@ -1,6 +1,5 @@
-import type { Server } from "node:http";
+import type { Server, ServerOptions } from "node:http";
 import type { Socket } from "node:net";
-import type { FastifyServerOptions } from "fastify";
 import type { ErrorBody } from "../rejections";
 
 /**
@@ -39,7 +38,11 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
 };
 
 /** The Fastify options that carry these limits into Node's HTTP server. */
-export function fastifyHttpOptions(limits: HttpLimits): Partial<FastifyServerOptions> {
+export function fastifyHttpOptions(limits: HttpLimits): {
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  http: ServerOptions;
+} {
   return {
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,

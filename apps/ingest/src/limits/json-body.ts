@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { IngestRejection } from "../rejections";
 import { type BodyLimits, readBody, routeBodyLimits, toIngestRejection } from "./decompress";
@@ -115,7 +116,7 @@ export function useBoundedJsonBodies(scope: FastifyInstance, options: JsonBodyOp
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const limitsOf = options.limits ?? routeBodyLimits;
   scope.removeContentTypeParser("application/json");
-  scope.addContentTypeParser("application/json", async (request: FastifyRequest, payload) => {
+  scope.addContentTypeParser("application/json", async (request: FastifyRequest, payload: Readable) => {
     const read = await readBody(payload, request.headers, limitsOf(request));
     if (read.kind === "rejected") throw toIngestRejection(read);
     const parsed = parseJsonBytes(read.bytes, maxDepth);

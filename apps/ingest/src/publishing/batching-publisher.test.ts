@@ -10,9 +10,9 @@ let dir: string;
 let bus: Bus;
 let busPublisher: BusPublisher;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "faultline-batching-"));
-  bus = createBus(
+  bus = await createBus(
     { kind: "sqlite", file: join(dir, "bus.db"), lockMs: 30_000, maxDeliveries: 10 },
     { subscriptions: ["indexer"] },
   );

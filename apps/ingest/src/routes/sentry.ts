@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { IngestKeyCache } from "../auth/ingest-keys";
 import { boundedBodyParser } from "../limits/decompress";
@@ -26,7 +27,7 @@ export interface EarlyAuth {
 /**
  * Content types the SDKs send: envelopes as application/x-sentry-envelope, store bodies as
  * application/json, and browser SDKs text/plain for both (a "simple" CORS request needs no
- * preflight). Anything else is answered 415 by Fastify before the body is read.
+ * preflight). Anything else is answered 415 before the body is read.
  */
 const CONTENT_TYPES = ["application/x-sentry-envelope", "application/json", "text/plain"];
 
@@ -54,14 +55,22 @@ export function sentryRoutes(scope: FastifyInstance, deps: SentryRouteDeps): voi
   const { limits } = deps;
   const early = new WeakMap<FastifyRequest, EarlyAuth>();
 
+  const readBytes = boundedBodyParser(() => ({
+    maxCompressedBytes: limits.maxEnvelopeBytes,
+    maxDecompressedBytes: limits.maxEnvelopeBytes,
+  }));
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser(
-    CONTENT_TYPES,
-    boundedBodyParser(() => ({
-      maxCompressedBytes: limits.maxEnvelopeBytes,
-      maxDecompressedBytes: limits.maxEnvelopeBytes,
-    })),
-  );
+  scope.addContentTypeParser(CONTENT_TYPES, readBytes);
+  // @sentry/node (11.x) posts envelopes without any Content-Type; Fastify hands such a body to
+  // the catch-all parser, which therefore reads it and refuses every other type.
+  scope.addContentTypeParser("*", async (request: FastifyRequest, payload: Readable) => {
+    if (request.headers["content-type"] === undefined) return readBytes(request, payload);
+    throw new IngestRejection(
+      "UNSUPPORTED_MEDIA_TYPE",
+      "unsupported_media_type",
+      `content type "${request.headers["content-type"]}" is not accepted; send ${CONTENT_TYPES.join(", ")}`,
+    );
+  });
   // Error answers too must carry the CORS headers, or a browser SDK cannot read why it failed.
   scope.addHook("onRequest", async (_request, reply) => {
     void reply.headers(CORS_HEADERS);

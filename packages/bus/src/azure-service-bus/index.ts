@@ -279,7 +279,8 @@ class Subscriber implements BusSubscriber {
     const received: ReceivedMessage[] = [];
     for (const message of messages) {
       const lockToken = message.lockToken;
-      if (!lockToken) throw new Error("Service Bus delivered a message without a lock token (not peek-lock?)");
+      if (!lockToken)
+        throw new Error("Service Bus delivered a message without a lock token (not peek-lock?)");
       let body: Uint8Array;
       try {
         body = await this.bodyOf(message);
@@ -311,7 +312,10 @@ class Subscriber implements BusSubscriber {
 
   abandon(messages: readonly ReceivedMessage[], reason?: string): Promise<void> {
     // Service Bus keeps no abandon reason; the properties carry it to the dead-letter queue.
-    const properties = { [ABANDON_REASON_PROPERTY]: limit(reason ?? "abandoned"), [ABANDONED_AT_PROPERTY]: Date.now() };
+    const properties = {
+      [ABANDON_REASON_PROPERTY]: limit(reason ?? "abandoned"),
+      [ABANDONED_AT_PROPERTY]: Date.now(),
+    };
     return this.settle(messages, true, (m) => this.receiver.abandonMessage(m, properties));
   }
 
@@ -353,8 +357,9 @@ class Subscriber implements BusSubscriber {
         type: message.subject ?? "",
         body: await this.bodyOf(message),
         reason:
-          [message.deadLetterReason, detail ?? message.deadLetterErrorDescription].filter(Boolean).join(": ") ||
-          "dead-lettered",
+          [message.deadLetterReason, detail ?? message.deadLetterErrorDescription]
+            .filter(Boolean)
+            .join(": ") || "dead-lettered",
         // Service Bus counts failed deliveries on the wire: one it moved itself failed as often
         // as it was delivered; one a receiver dead-lettered was in its last delivery, uncounted.
         deliveryCount: (message.deliveryCount ?? 0) + (movedByService ? 0 : 1),
@@ -381,7 +386,8 @@ class Subscriber implements BusSubscriber {
   private async bodyOf(message: ServiceBusReceivedMessage): Promise<Uint8Array> {
     const claim = message.applicationProperties?.[CLAIM_CHECK_PROPERTY];
     if (claim !== undefined) {
-      if (!this.claims) throw new Error(`message ${String(message.messageId)} has a claim check but no store is configured`);
+      if (!this.claims)
+        throw new Error(`message ${String(message.messageId)} has a claim check but no store is configured`);
       return this.claims.get(String(claim));
     }
     const body: unknown = message.body;

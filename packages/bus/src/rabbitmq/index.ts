@@ -32,7 +32,7 @@ export interface RabbitMqBusOptions extends BusOptions {
   url: string;
   /** Name of the bus's exchange; its queues are named after it (see topology.ts). */
   exchange: string;
-  /** Shown in the broker's connection list, to tell processes apart. Default "faultline bus". */
+  /** Shown in the broker's connection list, to tell processes apart. Default "faultline bus (pid N)". */
   connectionName?: string;
   /** How long publish waits for the broker's confirms. Default 10 s. */
   publishTimeoutMs?: number;
@@ -79,8 +79,10 @@ export async function createRabbitMqBus(options: RabbitMqBusOptions): Promise<Bu
   validateNames(options.exchange, options.subscriptions);
   const subscriptions = [...new Set(options.subscriptions)];
   const topology = topologyFor(options.exchange);
-  const connection = new BrokerConnection(options.url, options.connectionName ?? "faultline bus", (channel) =>
-    declareTopology(channel, topology, subscriptions, maxDeliveries),
+  const connection = new BrokerConnection(
+    options.url,
+    options.connectionName ?? `faultline bus (pid ${process.pid})`,
+    (channel) => declareTopology(channel, topology, subscriptions, maxDeliveries),
   );
   await connection.current();
 
@@ -105,7 +107,15 @@ export async function createRabbitMqBus(options: RabbitMqBusOptions): Promise<Bu
         );
       }
       const subscriber = new RabbitMqSubscriber(
-        { connection, topology, lockMs, maxDeliveries, publishTimeoutMs, busIsOpen },
+        {
+          connection,
+          topology,
+          lockMs,
+          maxDeliveries,
+          publishTimeoutMs,
+          busIsOpen,
+          onClosed: (closedOne) => subscribers.delete(closedOne),
+        },
         subscription,
       );
       subscribers.add(subscriber);
@@ -114,7 +124,7 @@ export async function createRabbitMqBus(options: RabbitMqBusOptions): Promise<Bu
     async close() {
       if (closed) return;
       // Subscribers first: each closes its channel, handing unsettled messages back.
-      await Promise.all([...subscribers].map((s) => s.close()));
+      await Promise.all([...subscribers].map((subscriber) => subscriber.close()));
       closed = true;
       subscribers.clear();
       await connection.close();

@@ -36,6 +36,8 @@ export interface SubscriberContext {
   maxDeliveries: number;
   publishTimeoutMs: number;
   busIsOpen: () => boolean;
+  /** Called once when this subscriber closes, so that the bus stops tracking it. */
+  onClosed: (subscriber: RabbitMqSubscriber) => void;
 }
 
 /** One delivery this subscriber holds: unacked on `channel` and locked until `expiresAt`. */
@@ -79,15 +81,17 @@ function stringHeader(value: unknown): string | undefined {
  *
  * Receiving. Each `receive` opens a consumer with prefetch = max, collects what the broker
  * pushes (up to max; after the first message, until the stream pauses for GATHER_MS; or until
- * waitMs ends) and cancels it; RabbitMQ sends every delivery of a consumer before its cancel-ok,
- * so nothing arrives for it afterwards (a stray that did would be returned at once). Why not the
- * alternatives:
+ * waitMs ends) and cancels it. Deliveries already on their way before the cancel-ok still count
+ * (never more than max in all: the prefetch stops the broker there). RabbitMQ is built to send a
+ * consumer's deliveries before its cancel-ok, and in our runs none ever came after; a stray that
+ * did would be given back at once, costing it one delivery count (see currentChannel). Why not
+ * the alternatives:
  * - A long-lived consumer with a local buffer holds prefetched messages that no caller has asked
  *   for: competing receivers cannot get them, and a quorum queue counts every return of one, so
  *   giving them back on close or on lock expiry would inflate delivery counts for messages
  *   nobody saw.
  * - basic.get is one Raft command per message on a quorum queue: measured here ~2 ms each
- *   (~500 messages/s) against ~5,000/s for consume-and-cancel.
+ *   (~500 messages/s) against ~5,000/s for consume-and-cancel in the same experiment.
  * The broker pushes to a waiting consumer, so a receive that waits costs nothing while idle.
  *
  * Locks. RabbitMQ has no lock timeout: an unacked message stays with its channel until it is
@@ -101,8 +105,10 @@ function stringHeader(value: unknown): string | undefined {
  * - Settling checks the deadline itself, so a timer that runs late (busy event loop) cannot let
  *   a settle succeed past its lock.
  *
- * Settling. complete = ack; abandon = nack with requeue, which the quorum queue counts. The last
- * allowed delivery (count = maxDeliveries) is never given back to the broker: abandoning it or
+ * Settling. complete = ack; abandon = nack with requeue, which the quorum queue counts. Acks
+ * and nacks have no reply in AMQP 0-9-1, so complete resolves once the ack is sent; should the
+ * connection die before the broker reads it, the message is delivered again (at-least-once).
+ * The last allowed delivery (count = maxDeliveries) is never given back to the broker: abandoning it or
  * letting its lock expire dead-letters it here, with the reason, exactly like deadLetter does —
  * a copy is published to the dead-letter exchange with the reason, count and time in headers,
  * and once the broker confirmed the copy the original is acked. (A nack without requeue would
@@ -234,6 +240,7 @@ export class RabbitMqSubscriber implements BusSubscriber {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.ctx.onClosed(this);
     this.wake?.();
     await this.receiving;
     for (const lock of this.locks.values()) clearTimeout(lock.timer);
@@ -401,9 +408,9 @@ export class RabbitMqSubscriber implements BusSubscriber {
     const count = lock.received.deliveryCount;
     if (count >= this.ctx.maxDeliveries) {
       const reason = `lock expired after ${count} deliveries (max deliveries ${this.ctx.maxDeliveries})`;
-      // If the copy cannot be published the message goes back, and the broker's delivery limit
-      // dead-letters it on the return.
-      this.moveToDeadLetters([{ lock, reason }]).catch(() => this.release(lock));
+      // moveToDeadLetters gives it back itself if the copy cannot be published; the broker's
+      // delivery limit then dead-letters it on that return.
+      this.moveToDeadLetters([{ lock, reason }]).catch(() => {});
     } else {
       this.release(lock);
     }

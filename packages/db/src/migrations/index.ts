@@ -1,5 +1,6 @@
 import type { Migration } from "kysely/migration";
 import * as initial from "./0001-initial";
+import * as burstCounts from "./0002-burst-counts";
 
 /**
  * Every migration, by name. Listed in code rather than found in a folder because the apps are
@@ -8,4 +9,5 @@ import * as initial from "./0001-initial";
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001-initial": initial,
+  "0002-burst-counts": burstCounts,
 };

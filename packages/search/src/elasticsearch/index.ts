@@ -138,8 +138,9 @@ export function monthlyIndexName(prefix: string, m: Pick<CanonicalMessage, "date
  * Writes: one bulk request per batch, the message id as document id and op_type create, so a
  * redelivered message gets 409 and is left as it is (the same id always maps to the same month,
  * because dateTime is part of the message). index() resolves only once the batch is searchable:
- * by default the bulk request refreshes what it wrote (see indexChunk for why not wait_for). A message whose dateTime is not a date, or that the cluster
- * refuses, makes index() throw with its id and the reason, after the rest of the batch is written.
+ * by default the bulk request refreshes what it wrote (see indexChunk for why not wait_for). A
+ * message whose dateTime is not a date, or that the cluster refuses, makes index() throw with its
+ * id and the reason, after the rest of the batch is written.
  *
  * Free text is one `searchText` field (standard analyzer) filled with the message's normalized
  * text; filters are term queries on keyword fields; see text.ts for why the adapter normalizes.
@@ -236,14 +237,15 @@ export async function createElasticsearchSearchIndex(
    * Writes one chunk and makes it searchable before returning, as SearchIndex requires.
    *
    * Default refresh=true: the bulk request refreshes the shards it wrote to (the current month's,
-   * usually one). Measured here (bench/measure-elasticsearch.ts, batches of 500 ~3.5 KB messages,
-   * one writer): ~960 msgs/s and ~0.5 s per batch, against ~420 msgs/s and ~1.2 s per batch with
-   * refresh=wait_for, which waits for the next periodic refresh (1 s). The indexer runs one batch
-   * at a time and, after a failure, retries a batch message by message, which wait_for would
-   * stretch to ~0.6 s per message. The warning against refresh=true is about refreshing per
-   * document; a batch of hundreds makes segments of megabytes. The cost grows with the number of
-   * indexer processes (each refreshes per batch): with many, "wait_for" and several batches in
-   * flight shares one refresh per second among all writers (measured ~1,050 msgs/s with 4).
+   * usually one). Measured here (bench/measure-elasticsearch.ts: batches of 500 ~3.5 KB messages,
+   * a 512 MB node on 2 shared cores): one writer ~960–1,550 msgs/s and 0.3–0.5 s per batch,
+   * against ~420–460 msgs/s and ~1.1 s per batch with refresh=wait_for, which waits for the next
+   * periodic refresh (1 s). The indexer runs one batch at a time and, after a failure, retries a
+   * batch message by message, which wait_for would stretch to ~1 s per message. The warning
+   * against refresh=true is about refreshing per document; a batch of hundreds makes segments of
+   * megabytes. The cost grows with the number of indexer processes, each refreshing per batch:
+   * with many, "wait_for" shares one refresh per second among all writers (4 writers measured
+   * ~1,050 msgs/s with wait_for, ~900 with refresh=true, the cores being the limit).
    *
    * A 409 means the id is already there, written by an earlier delivery. That write may not be
    * searchable yet (its process may have died before its refresh), so a batch with conflicts
