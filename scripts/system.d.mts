@@ -7,7 +7,7 @@ export interface StartOptions {
   webPort?: number;
   ingestPort?: number;
   env?: Record<string, string>;
-  consumers?: Partial<Record<"indexer" | "archiver", number>>;
+  consumers?: Partial<Record<"indexer" | "archiver" | "stats", number>>;
   supervise?: boolean;
   onOutput?: (name: string, line: string) => void;
 }

@@ -112,7 +112,7 @@ export async function startSystem(options) {
   const onOutput =
     options.onOutput ?? ((name, line) => process.stdout.write(`${`[${name}]`.padEnd(12)} ${line}\n`));
   const supervise = options.supervise ?? false;
-  const counts = { indexer: 1, archiver: 1, ...options.consumers };
+  const counts = { indexer: 1, archiver: 1, stats: 1, ...options.consumers };
 
   await runCli(["migrate"], env);
 

@@ -2,9 +2,11 @@
 // one run and print the ratio, because a shared 2-core machine is too noisy for absolute numbers.
 import { parseArgs } from "node:util";
 import { e2e } from "./e2e";
+import { ingest } from "./ingest";
 
 const BENCHES: Record<string, (flags: Record<string, string | boolean | undefined>) => Promise<void>> = {
   e2e,
+  ingest,
 };
 
 const { positionals, values } = parseArgs({
@@ -15,6 +17,9 @@ const { positionals, values } = parseArgs({
     concurrency: { type: "string" },
     bulk: { type: "string" },
     indexers: { type: "string" },
+    seconds: { type: "string" },
+    rounds: { type: "string" },
+    "cpu-prof": { type: "boolean" },
   },
 });
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);

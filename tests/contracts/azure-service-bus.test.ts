@@ -17,7 +17,10 @@ import { type FakeServiceBus, startFakeServiceBus } from "../fakes/service-bus";
 // loopback FAKE namespace in tests/fakes/service-bus (a real Service Bus cannot run here) and,
 // when SERVICEBUS_CONNECTION_STRING names one, against a live namespace.
 
-async function startFake(opts: BusOptions, topic = `contract-${randomUUID()}`): Promise<FakeServiceBus & { topic: string }> {
+async function startFake(
+  opts: BusOptions,
+  topic = `contract-${randomUUID()}`,
+): Promise<FakeServiceBus & { topic: string }> {
   const fake = await startFakeServiceBus({
     topic,
     subscriptions: opts.subscriptions,
@@ -29,7 +32,11 @@ async function startFake(opts: BusOptions, topic = `contract-${randomUUID()}`): 
 
 describeBusContract("azure-service-bus (fake)", async (opts) => {
   const fake = await startFake(opts);
-  const bus = await createServiceBusBus({ connectionString: fake.connectionString, topic: fake.topic, ...opts });
+  const bus = await createServiceBusBus({
+    connectionString: fake.connectionString,
+    topic: fake.topic,
+    ...opts,
+  });
   return {
     bus,
     cleanup: async () => {
@@ -42,7 +49,9 @@ describeBusContract("azure-service-bus (fake)", async (opts) => {
 describeBusContract("azure-service-bus (live namespace)", async (opts) => {
   const connectionString = process.env.SERVICEBUS_CONNECTION_STRING;
   if (!connectionString) {
-    throw new SkipSuite("SERVICEBUS_CONNECTION_STRING is not set, so there is no live Service Bus namespace to run against");
+    throw new SkipSuite(
+      "SERVICEBUS_CONNECTION_STRING is not set, so there is no live Service Bus namespace to run against",
+    );
   }
   // A topic of its own per test, provisioned with the test's LockDuration and MaxDeliveryCount.
   const topic = `faultline-contract-${randomUUID()}`;
@@ -57,7 +66,9 @@ describeBusContract("azure-service-bus (live namespace)", async (opts) => {
 });
 
 describe("azure-service-bus adapter (against the fake)", () => {
-  async function setUp(extra: Partial<ServiceBusBusOptions> = {}): Promise<{ bus: Bus; fake: FakeServiceBus }> {
+  async function setUp(
+    extra: Partial<ServiceBusBusOptions> = {},
+  ): Promise<{ bus: Bus; fake: FakeServiceBus }> {
     const fake = await startFake({ subscriptions: ["s"] });
     const bus = await createServiceBusBus({
       connectionString: fake.connectionString,
@@ -151,7 +162,17 @@ describe("azure-service-bus adapter (against the fake)", () => {
     await publisher.ping();
     await publisher.publish([{ id: randomUUID(), type: "message.v1", body: Buffer.from("before") }]);
     await fake.close();
-    await expect(publisher.ping()).rejects.toThrow();
+    // The client learns of the dropped socket on its next turn of the event loop.
+    await expect
+      .poll(
+        () =>
+          publisher.ping().then(
+            () => "resolved",
+            () => "rejected",
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe("rejected");
     await expect(
       publisher.publish([{ id: randomUUID(), type: "message.v1", body: Buffer.from("after") }]),
     ).rejects.toThrow();

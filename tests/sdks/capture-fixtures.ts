@@ -70,7 +70,8 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 300));
         const parsed = capture.requests.map((r) => ({ request: r, envelope: parseSentryEnvelope(r.body) }));
         const withEvent = parsed.find((p) => p.envelope.items.some((i) => i.header.type === "event"));
-        if (!withEvent) throw new Error(`${sdk} ${scenario}: no envelope with an event among ${parsed.length}`);
+        if (!withEvent)
+          throw new Error(`${sdk} ${scenario}: no envelope with an event among ${parsed.length}`);
         const fixture = `${sdk}-${scenario}.envelope`;
         writeFileSync(join(FIXTURES_DIR, fixture), withEvent.request.body);
         writeFileSync(expectedPathOf(fixture), `${JSON.stringify(mapFixture(fixture), null, 2)}\n`);
@@ -86,7 +87,9 @@ async function main(): Promise<void> {
           authIn: authLocation(r),
           itemTypes: parsed.map((p) => p.envelope.items.map((i) => i.header.type)),
         });
-        console.log(`${fixture}: ${parsed.length} request(s), items ${JSON.stringify(index.at(-1)!.itemTypes)}`);
+        console.log(
+          `${fixture}: ${parsed.length} request(s), items ${JSON.stringify(index.at(-1)!.itemTypes)}`,
+        );
         if (sdk === "python" && scenario === "exception") {
           // The same real event as a store body (the endpoint older SDKs post to).
           const item = withEvent.envelope.items.find((i) => i.header.type === "event")!;

@@ -22,7 +22,10 @@ export function expectedPathOf(fixture: string): string {
   return join(FIXTURES_DIR, `${fixture.replace(/\.envelope$|\.json$/, "")}.expected.json`);
 }
 
-export function mapFixture(fixture: string, bytes: Buffer = readFileSync(join(FIXTURES_DIR, fixture))): CanonicalMessage {
+export function mapFixture(
+  fixture: string,
+  bytes: Buffer = readFileSync(join(FIXTURES_DIR, fixture)),
+): CanonicalMessage {
   if (fixture.endsWith(".store.json")) {
     const raw = bytes.toString("utf8");
     return normalizeSentryEvent(JSON.parse(raw), { ...GOLDEN_CONTEXT, format: "sentry-store", raw });

@@ -85,13 +85,19 @@ export async function ensurePythonVenv(): Promise<{ python: string } | { unavail
   }
   try {
     await run("python3", ["-m", "venv", VENV], { timeout: 120_000 });
-    await run(join(VENV, "bin", "pip"), ["install", "-q", "-r", join(import.meta.dirname, "requirements.txt")], {
-      timeout: 300_000,
-    });
+    await run(
+      join(VENV, "bin", "pip"),
+      ["install", "-q", "-r", join(import.meta.dirname, "requirements.txt")],
+      {
+        timeout: 300_000,
+      },
+    );
   } catch (error) {
     return { unavailable: `could not create tests/.venv with sentry-sdk: ${(error as Error).message}` };
   }
-  return (await ready()) ? { python: VENV_PYTHON } : { unavailable: "sentry_sdk does not import in tests/.venv" };
+  return (await ready())
+    ? { python: VENV_PYTHON }
+    : { unavailable: "sentry_sdk does not import in tests/.venv" };
 }
 
 export async function sendWithPython(
@@ -118,7 +124,8 @@ export async function serveBrowserPage(): Promise<{ url: string; close(): Promis
   });
   const script = readFileSync(join(dir, "page.js"));
   rmSync(dir, { recursive: true, force: true });
-  const html = '<!doctype html><html><head><meta charset="utf-8"><title>shop</title></head><body><script src="/page.js"></script></body></html>';
+  const html =
+    '<!doctype html><html><head><meta charset="utf-8"><title>shop</title></head><body><script src="/page.js"></script></body></html>';
   const server = createServer((req, res) => {
     if (req.url?.startsWith("/page.js")) {
       res.writeHead(200, { "content-type": "text/javascript" }).end(script);
@@ -198,7 +205,13 @@ export async function startCaptureServer(): Promise<{
             : encoding === "br"
               ? brotliDecompressSync(wire)
               : wire;
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, wireBytes: wire.length });
+      requests.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body,
+        wireBytes: wire.length,
+      });
       res.writeHead(200, { ...cors, "content-type": "application/json" }).end("{}");
     });
   });

@@ -11,7 +11,10 @@ const names = fixtureNames();
 describe("golden Sentry fixtures", () => {
   it("there is a fixture for each real SDK", () => {
     for (const sdk of ["node", "python", "browser"]) {
-      expect(names.some((n) => n.startsWith(`${sdk}-exception`)), sdk).toBe(true);
+      expect(
+        names.some((n) => n.startsWith(`${sdk}-exception`)),
+        sdk,
+      ).toBe(true);
     }
   });
 
@@ -29,7 +32,10 @@ describe("golden Sentry fixtures", () => {
       const m = mapFixture(name);
       const frames = m.exceptions?.flatMap((e) => e.frames) ?? [];
       expect(frames.length, name).toBeGreaterThan(0);
-      expect(frames.some((f) => f.inApp === true), name).toBe(true);
+      expect(
+        frames.some((f) => f.inApp === true),
+        name,
+      ).toBe(true);
       expect(m.detail, name).toMatch(new RegExp(`^${m.type}: `));
       expect(m.title, name).toBe(`${m.exceptions![0]!.type}: ${m.exceptions![0]!.value}`);
     }

@@ -46,6 +46,8 @@ const COMMAND_LINES = [
   "faultline orgs list",
   "faultline logs create",
   "faultline logs list",
+  "faultline logs update",
+  "faultline logs burst",
   "faultline keys create",
   "faultline keys list",
   "faultline keys revoke",

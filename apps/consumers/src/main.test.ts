@@ -62,7 +62,9 @@ describe("consumers main", () => {
     const proc = start(["mailer"]);
     const [code] = await once(proc.child, "exit");
     expect(code).toBe(2);
-    expect(proc.stderr()).toMatch(/unknown worker "mailer"\nusage: node dist\/main\.mjs <indexer\|archiver>/);
+    expect(proc.stderr()).toMatch(
+      /unknown worker "mailer"\nusage: node dist\/main\.mjs <indexer\|archiver\|stats>/,
+    );
   });
 
   it("refuses a batch size that is not a positive whole number", async () => {

@@ -4,7 +4,10 @@ import { createBus } from "@faultline/bus";
 import { type Config, ConfigError, describeEngines, loadConfig } from "@faultline/config";
 import { SUBSCRIPTIONS, type SubscriptionName } from "@faultline/core";
 import { createSearchIndex } from "@faultline/search";
+import { closeDb, openDb } from "@faultline/db";
+import { pendingMigrations } from "@faultline/db/migrate";
 import { archiverPipeline } from "./archiver";
+import { statsPipeline } from "./burst-counts";
 import { indexerPipeline } from "./indexer";
 import { createLogger } from "./logger";
 import type { Pipeline } from "./pipeline";
@@ -39,6 +42,20 @@ async function openWorker(kind: SubscriptionName, config: Config): Promise<Opene
         pipeline: archiverPipeline(store),
         engines: { archive: store.description },
         close: () => store.close(),
+      };
+    }
+    case "stats": {
+      const db = openDb(config.db);
+      // Fail at start, with the fix in the message, rather than dead-letter every report.
+      const pending = await pendingMigrations(db);
+      if (pending.length > 0) {
+        await closeDb(db);
+        throw new Error(`the database needs migrations (${pending.join(", ")}); run faultline migrate first`);
+      }
+      return {
+        pipeline: statsPipeline(db),
+        engines: { db: config.db.kind },
+        close: () => closeDb(db),
       };
     }
     default: {
@@ -90,7 +107,9 @@ async function main(): Promise<void> {
     base: { service: "consumers", worker, pid: process.pid },
   });
 
-  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS });
+  // Service Bus caps a message at 256 KiB: larger bodies travel as a claim check in the archive.
+  const claimCheck = config.bus.kind === "azure-service-bus" ? await createArchiveStore(config.archive) : undefined;
+  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS, claimCheck });
   const subscriber = bus.subscriber(worker);
   const opened = await openWorker(worker, config);
 

@@ -1,7 +1,15 @@
+import { createArchiveStore } from "@faultline/archive";
 import { createBus } from "@faultline/bus";
 import { ConfigError, describeEngines, loadConfig } from "@faultline/config";
 import { SUBSCRIPTIONS } from "@faultline/core";
-import { closeDb, findActiveIngestKey, getLogByProjectId, isMissingTableError, openDb } from "@faultline/db";
+import {
+  closeDb,
+  findActiveIngestKey,
+  getLog,
+  getLogByProjectId,
+  isMissingTableError,
+  openDb,
+} from "@faultline/db";
 import { buildIngestServer } from "./server";
 
 // A shutdown that takes longer than this is stuck (a hung bus); exit rather than hang the launcher.
@@ -19,7 +27,9 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS });
+  // Service Bus caps a message at 256 KiB: larger bodies travel as a claim check in the archive.
+  const claimCheck = config.bus.kind === "azure-service-bus" ? await createArchiveStore(config.archive) : undefined;
+  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS, claimCheck });
   const publisher = bus.publisher();
   const db = openDb(config.db);
   try {
@@ -35,11 +45,20 @@ async function main(): Promise<void> {
   const app = buildIngestServer({
     publisher,
     findIngestKey: (secret) => findActiveIngestKey(db, secret),
+    // A log deleted meanwhile has no limit; its keys stop working on their own.
+    findBurstLimit: async (logId) => (await getLog(db, logId))?.burstLimitPerMinute ?? null,
     findLogByProjectId: async (projectId) => {
       const log = await getLogByProjectId(db, projectId);
       return log ? { logId: log.id } : null;
     },
-    limits: { maxBodyBytes: config.ingest.maxBodyBytes },
+    limits: { maxBodyBytes: config.ingest.maxBodyBytes, maxJsonDepth: config.ingest.maxJsonDepth },
+    http: {
+      maxHeaderBytes: config.ingest.maxHeaderBytes,
+      headersTimeoutMs: config.ingest.headersTimeoutMs,
+      requestTimeoutMs: config.ingest.requestTimeoutMs,
+      keepAliveTimeoutMs: config.ingest.keepAliveTimeoutMs,
+      maxConnections: config.ingest.maxConnections,
+    },
     // The same line shape as the consumers' logs: ISO time, level as a word, the service named.
     logger: {
       level: config.logLevel,

@@ -1,6 +1,9 @@
 import type { BusPublisher } from "@faultline/bus";
+import { DEFAULT_BURST_LIMIT_PER_MINUTE } from "@faultline/db";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import { type FindIngestKey, IngestKeyCache, type IngestKeyCacheOptions } from "./auth/ingest-keys";
+import type { BurstLimitCacheOptions, FindBurstLimit } from "./burst/burst-limits";
+import { BurstProtection } from "./burst/burst-protection";
 import { BatchingPublisher, type BatchingPublisherOptions } from "./publishing/batching-publisher";
 import {
   applyServerLimits,
@@ -37,6 +40,12 @@ export interface IngestServerDeps {
   limits: { maxBodyBytes: number; maxJsonDepth?: number } & Partial<Omit<ElmahioLimits, "maxBodyBytes">>;
   /** Connection-level limits (header size, timeouts, connections); see limits/http-limits.ts. */
   http?: Partial<HttpLimits>;
+  /**
+   * Database lookup of a log's burst limit (null: no limit); answers are cached (burst.limitCache).
+   * Without it every log has the limit a new log gets, DEFAULT_BURST_LIMIT_PER_MINUTE.
+   */
+  findBurstLimit?: FindBurstLimit;
+  burst?: { limitCache?: BurstLimitCacheOptions; reportIntervalMs?: number; now?: () => number };
   /** Fastify's logger option: false in tests, `{ level }` in the service. */
   logger?: FastifyServerOptions["logger"];
 }
@@ -86,11 +95,30 @@ export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
         app.log.error({ err: error, messages }, "publishing a batch failed; answered 503")),
   });
   const keys = new IngestKeyCache(deps.findIngestKey, deps.keyCache);
+  const burst = new BurstProtection({
+    findLimit: deps.findBurstLimit ?? (async () => DEFAULT_BURST_LIMIT_PER_MINUTE),
+    limitCache: deps.burst?.limitCache,
+    reportIntervalMs: deps.burst?.reportIntervalMs,
+    now: deps.burst?.now,
+    metrics: metrics.registry,
+    onReportError: (error, reports) =>
+      app.log.warn({ err: error, reports: reports.length }, "reporting burst counts failed; retrying later"),
+  });
+  // Reports go through the batching publisher like any message (a full queue refuses them, and
+  // they wait for the next flush rather than push messages out).
+  burst.start(async (reports) => {
+    const outcome = await publisher.publish(reports);
+    if (outcome.kind !== "accepted") throw new Error(`the bus did not take the report (${outcome.reason})`);
+  });
 
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) =>
     sendError(
-      new IngestRejection("NOT_FOUND", "not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
+      new IngestRejection(
+        "NOT_FOUND",
+        "not_found",
+        `no route ${request.method} ${request.url.split("?")[0]}`,
+      ),
       request,
       reply,
     ),
@@ -106,13 +134,19 @@ export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
     scope.removeContentTypeParser("text/plain");
     // Decodes gzip/deflate/br under both size caps, refuses invalid UTF-8 and deep nesting.
     useBoundedJsonBodies(scope, { maxDepth: deps.limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH });
-    elmahioMessagesRoutes(scope, { keys, publisher, limits });
+    elmahioMessagesRoutes(scope, { keys, publisher, limits, burst });
   });
   void app.register(async (scope) => {
     const projects = deps.findLogByProjectId
       ? new ProjectCache(deps.findLogByProjectId, deps.projectCache)
       : undefined;
-    sentryRoutes(scope, { keys, projects, publisher, limits: sentryLimitsFor(limits.maxBodyBytes) });
+    sentryRoutes(scope, {
+      keys,
+      projects,
+      publisher,
+      limits: sentryLimitsFor(limits.maxBodyBytes),
+      burst,
+    });
   });
 
   // Requests in flight when close() begins are answered, but their keep-alive connections would
@@ -129,6 +163,13 @@ export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
   });
   app.addHook("onClose", async () => {
     await publisher.drain();
+    // Every request is answered and counted now; the last counts go straight to the bus, as the
+    // batching publisher refuses new messages once drained. The caller closes the bus after this.
+    const unsent = await burst.close((reports) => deps.publisher.publish(reports));
+    if (unsent.length > 0) {
+      // Nowhere durable is left to keep them: the log line is the record of what was not counted.
+      app.log.error({ reports: unsent }, "burst counts could not be reported before stopping");
+    }
     metrics.stop();
   });
   return app;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Bus, createBus } from "@faultline/bus";
 import { type Config, loadConfig } from "@faultline/config";
-import { SUBSCRIPTIONS } from "@faultline/core";
+import { BURST_COUNTS_TYPE, SUBSCRIPTIONS } from "@faultline/core";
 import {
   closeDb,
   createIngestKey,
@@ -67,15 +67,19 @@ export async function openTestEnvironment(): Promise<TestEnvironment> {
   };
 }
 
-/** Everything waiting on a subscription, settled so a second drain sees only newer messages. */
-export async function drainSubscription(bus: Bus, subscription: string) {
+/**
+ * Everything waiting on a subscription, settled so a second drain sees only newer messages.
+ * Ingest's burst-counts reports share the topic; they are settled too but only returned when
+ * asked for by `type` (which returns only messages of that type).
+ */
+export async function drainSubscription(bus: Bus, subscription: string, type?: string) {
   const subscriber = bus.subscriber(subscription);
   const all = [];
   for (;;) {
     const batch = await subscriber.receive(1000);
     if (batch.length === 0) break;
     await subscriber.complete(batch);
-    all.push(...batch);
+    all.push(...batch.filter((m) => (type === undefined ? m.type !== BURST_COUNTS_TYPE : m.type === type)));
   }
   await subscriber.close();
   return all;

@@ -1,5 +1,5 @@
 import type { BusConfig } from "@faultline/config";
-import type { Bus } from "./types";
+import type { Bus, ClaimCheckStore } from "./types";
 
 export * from "./types";
 
@@ -19,7 +19,14 @@ const KNOWN_KINDS = ["sqlite", "rabbitmq", "azure-service-bus"] as const;
  */
 export async function createBus(
   config: BusConfig,
-  options: { subscriptions: readonly string[] },
+  options: {
+    subscriptions: readonly string[];
+    /**
+     * Where bodies too large for the bus travel (Azure Service Bus's 256 KiB Standard tier): the
+     * archive store. Buses without a size limit that matters here ignore it.
+     */
+    claimCheck?: ClaimCheckStore;
+  },
 ): Promise<Bus> {
   switch (config.kind) {
     case "sqlite": {
@@ -51,6 +58,7 @@ export async function createBus(
         lockMs: config.lockMs,
         maxDeliveries: config.maxDeliveries,
         subscriptions: options.subscriptions,
+        claimCheck: options.claimCheck ? { store: options.claimCheck } : undefined,
       });
     }
     default: {

@@ -108,3 +108,14 @@ export interface BusOptions {
 export class LockLostError extends Error {
   override readonly name = "LockLostError";
 }
+
+/**
+ * Blob storage for claim checks: a body larger than the bus allows is stored here and the bus
+ * carries its key. The archive store fits this shape.
+ */
+export interface ClaimCheckStore {
+  /** Stores the bytes durably under the key (replacing what is there: a retried publish is fine). */
+  put(key: string, data: Uint8Array): Promise<void>;
+  /** The bytes stored under the key; throws if there are none. */
+  get(key: string): Promise<Uint8Array>;
+}

@@ -546,7 +546,11 @@ function userOf(user: unknown, data: KeyValue[]): string | undefined {
  * - title: `{type}: {value}` of the raised exception, else the formatted message, else the
  *   transaction; severity from `level` (default Error, as Sentry's); type: the raised
  *   exception's type.
- * - exceptions: outermost (raised) first; frames oldest call first (see exceptionsOf).
+ * - exceptions: outermost (raised) first; frames oldest call first (see exceptionsOf), with
+ *   in_app → inApp, abs_path (else filename) → filename, function, module, lineno, colno and
+ *   the source context lines; `detail` is a stack trace rendered from them (renderSentryDetail).
+ * - fingerprint: the SDK's `fingerprint` when it is more than `{{ default }}` (sentryFingerprint),
+ *   else fingerprint v1.
  * - source: the `transaction` (Sentry's culprit: the route or function being run), else
  *   `culprit`. category: `logger`. hostname: `server_name`. version: `release`.
  * - data: `environment`, `dist`, `platform`, `sdk.name`/`sdk.version`, `message` (when an

@@ -18,9 +18,25 @@ if (url) {
   const admin = new Pool({ connectionString: url, max: 1 });
   const databases: string[] = [];
   afterAll(async () => {
-    for (const name of databases) await admin.query(`drop database if exists "${name}" with (force)`);
+    for (const name of databases) await dropWhenClosed(name);
     await admin.end();
   });
+
+  // pg's Pool.end() resolves before its connections have finished closing; dropping "with
+  // (force)" at once kills those backends, and the pool reports that as an unhandled error.
+  // So wait for the suite's connections to go (55006: still in use), forcing only as a last resort.
+  async function dropWhenClosed(name: string) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        await admin.query(`drop database if exists "${name}"`);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== "55006") throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    await admin.query(`drop database if exists "${name}" with (force)`);
+  }
 
   describeDbSuite("postgres", async () => {
     const name = `faultline_test_${randomUUID().replaceAll("-", "")}`;

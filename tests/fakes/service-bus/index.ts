@@ -2,7 +2,14 @@ import { once } from "node:events";
 import { createRequire } from "node:module";
 import type { AddressInfo, Socket } from "node:net";
 import type * as Rhea from "rhea";
-import { type AmqpMessage, FakeEntity, guidByteOrder, type Settlement, type StoredMessage, uuidToString } from "./entity";
+import {
+  type AmqpMessage,
+  FakeEntity,
+  guidByteOrder,
+  type Settlement,
+  type StoredMessage,
+  uuidToString,
+} from "./entity";
 
 /**
  * A FAKE Azure Service Bus namespace: a loopback AMQP 1.0 server, built on rhea's server side,
@@ -190,7 +197,10 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
     }
     const entity = entities.get(entityKey(address));
     if (!entity) {
-      sender.close({ condition: "amqp:not-found", description: `The messaging entity '${address}' could not be found (fake).` });
+      sender.close({
+        condition: "amqp:not-found",
+        description: `The messaging entity '${address}' could not be found (fake).`,
+      });
       return;
     }
     state.local.attach.snd_settle_mode = sender.snd_settle_mode;
@@ -227,7 +237,10 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
     receiver.set_source({ address: receiver.source?.address ?? "" });
     if (address === "$cbs" || isManagement(address)) return;
     if (entityKey(address) !== entityKey(options.topic)) {
-      receiver.close({ condition: "amqp:not-found", description: `The messaging entity '${address}' could not be found (fake).` });
+      receiver.close({
+        condition: "amqp:not-found",
+        description: `The messaging entity '${address}' could not be found (fake).`,
+      });
       return;
     }
     (receiver as unknown as SenderFlowState).local.attach.max_message_size = maxMessageSize;
@@ -244,7 +257,11 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
       reply(context.connection, request, { "status-code": 202, "status-description": "Accepted" });
     } else if (isManagement(address)) {
       delivery.accept();
-      manage(context.connection, address.slice(0, -"/$management".length), context.message as unknown as AmqpMessage);
+      manage(
+        context.connection,
+        address.slice(0, -"/$management".length),
+        context.message as unknown as AmqpMessage,
+      );
     } else {
       const published = decodePublished(context.message, format);
       if (published.bytes > maxMessageSize) {
@@ -281,7 +298,10 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
       let answer: Outcome;
       if (settlement === undefined) {
         answer = outcomes.rejected({
-          error: { condition: "amqp:not-implemented", description: "Deferral is not implemented by the fake." },
+          error: {
+            condition: "amqp:not-implemented",
+            description: "Deferral is not implemented by the fake.",
+          },
         });
       } else if (!lock.entity.settle(lock.token, settlement)) {
         answer = outcomes.rejected({ error: { condition: LOCK_LOST, description: LOCK_LOST_TEXT } });
@@ -299,13 +319,22 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
   container.on("disconnected", () => {});
   container.on("error", () => {});
 
-  function reply(connection: Rhea.Connection, request: AmqpMessage, properties: Record<string, unknown>, body?: unknown) {
+  function reply(
+    connection: Rhea.Connection,
+    request: AmqpMessage,
+    properties: Record<string, unknown>,
+    body?: unknown,
+  ) {
     const link = replyLinks.get(connection)?.get(String(request.reply_to ?? ""));
     if (!link?.is_open()) return;
-    link.send({ correlation_id: request.message_id, application_properties: properties, body } as Rhea.Message);
+    link.send({
+      correlation_id: request.message_id,
+      application_properties: properties,
+      body,
+    } as Rhea.Message);
   }
 
-  function manage(connection: Rhea.Connection, entityPath: string, request: AmqpMessage): void {
+  function manage(connection: Rhea.Connection, entityPath: string, request: AmqpMessage) {
     const ok = (statusCode: number, body?: unknown) => reply(connection, request, { statusCode }, body);
     const fail = (statusCode: number, errorCondition: string, statusDescription: string) =>
       reply(connection, request, { statusCode, errorCondition, statusDescription });
@@ -328,7 +357,9 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
         const count = toNumber(body["message-count"]);
         const peeked = entity.peek(from, count);
         if (peeked.length === 0) return ok(204);
-        return ok(200, { messages: peeked.map((stored) => ({ message: rhea.message.encode(toWire(stored)) })) });
+        return ok(200, {
+          messages: peeked.map((stored) => ({ message: rhea.message.encode(toWire(stored)) })),
+        });
       }
       case "com.microsoft:update-disposition": {
         const settlement = settlementOfStatus(body);
@@ -338,7 +369,11 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
         return lost ? fail(410, LOCK_LOST, LOCK_LOST_TEXT) : ok(200);
       }
       default:
-        return fail(501, "amqp:not-implemented", `Operation ${String(operation)} is not implemented by the fake.`);
+        return fail(
+          501,
+          "amqp:not-implemented",
+          `Operation ${String(operation)} is not implemented by the fake.`,
+        );
     }
   }
 
@@ -360,11 +395,14 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
   });
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
+  let closed = false;
 
   return {
     connectionString: `Endpoint=sb://127.0.0.1:${port};SharedAccessKeyName=fake;SharedAccessKey=fake;UseDevelopmentEmulator=true`,
     stats,
     async close() {
+      if (closed) return;
+      closed = true;
       for (const socket of sockets) socket.destroy();
       for (const entity of entities.values()) entity.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -392,19 +430,27 @@ function toWire(stored: StoredMessage, extra: Record<string, unknown> = {}): Amq
 function decodePublished(payload: unknown, format: number): { messages: AmqpMessage[]; bytes: number } {
   if (format === BATCH_FORMAT) {
     const raw = payload as Buffer;
-    const envelope = rhea.message.decode(raw) as AmqpMessage & { body?: { multiple?: boolean; content?: unknown } };
+    const envelope = rhea.message.decode(raw) as AmqpMessage & {
+      body?: { multiple?: boolean; content?: unknown };
+    };
     const sections = envelope.body?.multiple
       ? (envelope.body.content as Buffer[])
       : envelope.body?.content
         ? [envelope.body.content as Buffer]
         : [];
-    return { messages: sections.map((section) => rhea.message.decode(section) as AmqpMessage), bytes: raw.length };
+    return {
+      messages: sections.map((section) => rhea.message.decode(section) as AmqpMessage),
+      bytes: raw.length,
+    };
   }
   const message = payload as AmqpMessage;
   return { messages: [message], bytes: rhea.message.encode(message).length };
 }
 
-function settlementOf(event: "accepted" | "released" | "modified" | "rejected", state: Record<string, unknown>) {
+function settlementOf(
+  event: "accepted" | "released" | "modified" | "rejected",
+  state: Record<string, unknown>,
+) {
   switch (event) {
     case "accepted":
       return { kind: "complete" } satisfies Settlement;

@@ -1,6 +1,7 @@
 import type { Command } from "../command";
 import { keysCreate, keysList, keysRevoke } from "./keys";
 import { logsCreate, logsList } from "./logs";
+import { logsBurst, logsUpdate } from "./logs-burst";
 import { messagesSearch } from "./messages";
 import { migrate } from "./migrate";
 import { orgsCreate, orgsList } from "./orgs";
@@ -14,6 +15,8 @@ export const COMMANDS: readonly Command[] = [
   orgsList,
   logsCreate,
   logsList,
+  logsUpdate,
+  logsBurst,
   keysCreate,
   keysList,
   keysRevoke,

@@ -16,7 +16,10 @@ function source(bytes: Buffer, chunkSize = 16 * 1024): Readable {
 function read(bytes: Buffer, encoding?: string, limits = LIMITS, contentLength?: number) {
   return readBody(
     source(bytes),
-    { "content-encoding": encoding, "content-length": contentLength === undefined ? undefined : String(contentLength) },
+    {
+      "content-encoding": encoding,
+      "content-length": contentLength === undefined ? undefined : String(contentLength),
+    },
     limits,
   );
 }
@@ -71,22 +74,25 @@ describe("readBody", () => {
     ["deflate", deflateSync],
     // Brotli's default quality takes seconds on 64 MB; the bomb is just as small at quality 4.
     ["br", (b: Buffer) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })],
-  ] as const)("stops inflating a %s bomb at the decompressed cap without allocating it", async (encoding, compress) => {
-    // 64 MB of zeros compress to ~64 KB (gzip) or less: within the compressed cap below.
-    const bomb = compress(Buffer.alloc(64 * 1024 * 1024));
-    const limits = { maxCompressedBytes: 1024 * 1024, maxDecompressedBytes: 256 * 1024 };
-    const before = process.memoryUsage().arrayBuffers;
-    const result = await read(bomb, encoding, limits);
-    const grown = process.memoryUsage().arrayBuffers - before;
-    expect(result).toEqual({
-      kind: "rejected",
-      status: 413,
-      error: "payload_too_large",
-      message: "the decompressed request body is larger than the limit of 262144 bytes",
-    });
-    // Inflating it all would have held 64 MB (still counted here: nothing forced a GC).
-    expect(grown).toBeLessThan(16 * 1024 * 1024);
-  });
+  ] as const)(
+    "stops inflating a %s bomb at the decompressed cap without allocating it",
+    async (encoding, compress) => {
+      // 64 MB of zeros compress to ~64 KB (gzip) or less: within the compressed cap below.
+      const bomb = compress(Buffer.alloc(64 * 1024 * 1024));
+      const limits = { maxCompressedBytes: 1024 * 1024, maxDecompressedBytes: 256 * 1024 };
+      const before = process.memoryUsage().arrayBuffers;
+      const result = await read(bomb, encoding, limits);
+      const grown = process.memoryUsage().arrayBuffers - before;
+      expect(result).toEqual({
+        kind: "rejected",
+        status: 413,
+        error: "payload_too_large",
+        message: "the decompressed request body is larger than the limit of 262144 bytes",
+      });
+      // Inflating it all would have held 64 MB (still counted here: nothing forced a GC).
+      expect(grown).toBeLessThan(16 * 1024 * 1024);
+    },
+  );
 
   it("answers 400 for a corrupt or truncated compressed stream", async () => {
     const corrupt = await read(Buffer.from("this is not gzip at all"), "gzip");
@@ -109,7 +115,7 @@ describe("readBody", () => {
   it("answers 400 when the connection fails mid-body", async () => {
     const failing = new Readable({
       read() {
-        this.push(Buffer.from("{\"title\":"));
+        this.push(Buffer.from('{"title":'));
         this.destroy(new Error("aborted"));
       },
     });

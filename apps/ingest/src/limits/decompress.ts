@@ -47,7 +47,11 @@ const CODINGS: Record<string, Coding> = {
   identity: "identity",
 };
 
-function rejected(status: BodyRejection["status"], error: BodyRejection["error"], message: string): BodyRejection {
+function rejected(
+  status: BodyRejection["status"],
+  error: BodyRejection["error"],
+  message: string,
+): BodyRejection {
   return { kind: "rejected", status, error, message };
 }
 
@@ -92,7 +96,7 @@ function tooLarge(what: string, cap: number): BodyRejection {
  * whose big-endian value is a multiple of 31; raw deflate data almost never looks like that.
  */
 function isZlibHeader(first: number, second: number): boolean {
-  return (first & 0x0f) === 8 && (first >> 4) <= 7 && ((first << 8) | second) % 31 === 0;
+  return (first & 0x0f) === 8 && first >> 4 <= 7 && ((first << 8) | second) % 31 === 0;
 }
 
 /**

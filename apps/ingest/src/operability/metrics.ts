@@ -76,14 +76,18 @@ export class MetricsRegistry {
   /** A monotonically increasing count. */
   counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
     const series = new Map<string, { labels: Record<string, string> | undefined; value: number }>();
-    this.#add({
-      name,
-      help,
-      type: "counter",
-      render(lines) {
-        for (const s of series.values()) lines.push(`${name}${labelText(labelNames, s.labels)} ${formatValue(s.value)}`);
+    this.#add(
+      {
+        name,
+        help,
+        type: "counter",
+        render(lines) {
+          for (const s of series.values())
+            lines.push(`${name}${labelText(labelNames, s.labels)} ${formatValue(s.value)}`);
+        },
       },
-    }, labelNames);
+      labelNames,
+    );
     const inc = (labels: Record<string, string> | undefined, n: number) => {
       if (!(n >= 0)) throw new RangeError(`${name}: a counter only goes up (got ${n})`);
       const key = keyOf(labelNames, labels);
@@ -109,19 +113,23 @@ export class MetricsRegistry {
     collect: () => number | readonly { labels: Labels<L>; value: number }[],
     labelNames: readonly L[] = [],
   ): void {
-    this.#add({
-      name,
-      help,
-      type: "gauge",
-      render(lines) {
-        const value = collect();
-        if (typeof value === "number") {
-          lines.push(`${name} ${formatValue(value)}`);
-          return;
-        }
-        for (const s of value) lines.push(`${name}${labelText(labelNames, s.labels)} ${formatValue(s.value)}`);
+    this.#add(
+      {
+        name,
+        help,
+        type: "gauge",
+        render(lines) {
+          const value = collect();
+          if (typeof value === "number") {
+            lines.push(`${name} ${formatValue(value)}`);
+            return;
+          }
+          for (const s of value)
+            lines.push(`${name}${labelText(labelNames, s.labels)} ${formatValue(s.value)}`);
+        },
       },
-    }, labelNames);
+      labelNames,
+    );
   }
 
   /** Observations counted into cumulative buckets (upper bounds, ascending), with sum and count. */
@@ -136,25 +144,35 @@ export class MetricsRegistry {
     }
     if (labelNames.includes("le" as L)) throw new RangeError(`${name}: "le" is reserved for buckets`);
     const bounds = buckets.map(formatValue);
-    type Series = { labels: Record<string, string> | undefined; counts: number[]; sum: number; count: number };
+    type Series = {
+      labels: Record<string, string> | undefined;
+      counts: number[];
+      sum: number;
+      count: number;
+    };
     const series = new Map<string, Series>();
-    this.#add({
-      name,
-      help,
-      type: "histogram",
-      render(lines) {
-        for (const s of series.values()) {
-          let cumulative = 0;
-          for (let i = 0; i < bounds.length; i++) {
-            cumulative += s.counts[i]!;
-            lines.push(`${name}_bucket${labelText(labelNames, s.labels, `le="${bounds[i]}"`)} ${cumulative}`);
+    this.#add(
+      {
+        name,
+        help,
+        type: "histogram",
+        render(lines) {
+          for (const s of series.values()) {
+            let cumulative = 0;
+            for (let i = 0; i < bounds.length; i++) {
+              cumulative += s.counts[i]!;
+              lines.push(
+                `${name}_bucket${labelText(labelNames, s.labels, `le="${bounds[i]}"`)} ${cumulative}`,
+              );
+            }
+            lines.push(`${name}_bucket${labelText(labelNames, s.labels, 'le="+Inf"')} ${s.count}`);
+            lines.push(`${name}_sum${labelText(labelNames, s.labels)} ${formatValue(s.sum)}`);
+            lines.push(`${name}_count${labelText(labelNames, s.labels)} ${s.count}`);
           }
-          lines.push(`${name}_bucket${labelText(labelNames, s.labels, 'le="+Inf"')} ${s.count}`);
-          lines.push(`${name}_sum${labelText(labelNames, s.labels)} ${formatValue(s.sum)}`);
-          lines.push(`${name}_count${labelText(labelNames, s.labels)} ${s.count}`);
-        }
+        },
       },
-    }, labelNames);
+      labelNames,
+    );
     const observe = (labels: Record<string, string> | undefined, value: number) => {
       const key = keyOf(labelNames, labels);
       let s = series.get(key);

@@ -156,6 +156,7 @@ const SENTRY_ANSWERS: Json = {
   },
   "401": errorResponse("No key, or an unknown or revoked key."),
   "403": errorResponse("The key belongs to another project."),
+  "404": errorResponse("`project_not_found`: no project with that id."),
   "429": errorResponse(
     "Burst protection dropped the event; X-Sentry-Rate-Limits says for how long.",
     RETRY_AFTER,
@@ -169,6 +170,43 @@ const SENTRY_PREFLIGHT = {
   description: SENTRY_NOTE,
   parameters: [SENTRY_PARAMS[0]],
   responses: { "204": { description: "Allowed methods and headers." } },
+};
+
+const SENTRY_ENVELOPE: Json = {
+  post: {
+    summary: "Sentry envelope endpoint",
+    "x-faultline-sentry": true,
+    description: `${SENTRY_NOTE} Item types that are not stored (session, client_report, attachment, transaction…) are accepted and counted.`,
+    parameters: SENTRY_PARAMS,
+    requestBody: {
+      required: true,
+      content: {
+        "application/x-sentry-envelope": { schema: { type: "string" } },
+        "text/plain": { schema: { type: "string" } },
+        "application/json": { schema: { type: "string" } },
+      },
+    },
+    responses: SENTRY_ANSWERS,
+  },
+  options: SENTRY_PREFLIGHT,
+};
+
+const SENTRY_STORE: Json = {
+  post: {
+    summary: "Sentry store endpoint (one event as JSON)",
+    "x-faultline-sentry": true,
+    description: SENTRY_NOTE,
+    parameters: SENTRY_PARAMS,
+    requestBody: {
+      required: true,
+      content: {
+        "application/json": { schema: { type: "object", description: "A Sentry event." } },
+        "text/plain": { schema: { type: "string" } },
+      },
+    },
+    responses: SENTRY_ANSWERS,
+  },
+  options: SENTRY_PREFLIGHT,
 };
 
 function buildDocument(): Json {
@@ -244,41 +282,11 @@ function buildDocument(): Json {
           },
         },
       },
-      "/api/{projectId}/envelope/": {
-        post: {
-          summary: "Sentry envelope endpoint",
-          "x-faultline-sentry": true,
-          description: `${SENTRY_NOTE} Item types that are not stored (session, client_report, attachment, transaction…) are accepted and counted.`,
-          parameters: SENTRY_PARAMS,
-          requestBody: {
-            required: true,
-            content: {
-              "application/x-sentry-envelope": { schema: { type: "string" } },
-              "text/plain": { schema: { type: "string" } },
-              "application/json": { schema: { type: "string" } },
-            },
-          },
-          responses: SENTRY_ANSWERS,
-        },
-        options: SENTRY_PREFLIGHT,
-      },
-      "/api/{projectId}/store/": {
-        post: {
-          summary: "Sentry store endpoint (one event as JSON)",
-          "x-faultline-sentry": true,
-          description: SENTRY_NOTE,
-          parameters: SENTRY_PARAMS,
-          requestBody: {
-            required: true,
-            content: {
-              "application/json": { schema: { type: "object", description: "A Sentry event." } },
-              "text/plain": { schema: { type: "string" } },
-            },
-          },
-          responses: SENTRY_ANSWERS,
-        },
-        options: SENTRY_PREFLIGHT,
-      },
+      // Sentry SDKs add the trailing slash; ingest also answers without it (same operation).
+      "/api/{projectId}/envelope": SENTRY_ENVELOPE,
+      "/api/{projectId}/envelope/": SENTRY_ENVELOPE,
+      "/api/{projectId}/store": SENTRY_STORE,
+      "/api/{projectId}/store/": SENTRY_STORE,
       "/healthz": {
         get: {
           summary: "The process answers",
@@ -316,7 +324,10 @@ function buildDocument(): Json {
         get: {
           summary: "This document",
           responses: {
-            "200": { description: "OpenAPI 3.1.", content: { "application/json": { schema: { type: "object" } } } },
+            "200": {
+              description: "OpenAPI 3.1.",
+              content: { "application/json": { schema: { type: "object" } } },
+            },
           },
         },
       },

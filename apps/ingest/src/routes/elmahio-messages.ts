@@ -2,6 +2,7 @@ import type { BusMessage } from "@faultline/bus";
 import { encodeMessage, FaultlineError, newMessageId, normalizeElmahMessage } from "@faultline/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { authorizeForLog, type IngestKeyCache } from "../auth/ingest-keys";
+import type { BurstProtection } from "../burst/burst-protection";
 import type { BatchingPublisher, PublishOutcome } from "../publishing/batching-publisher";
 import { IngestRejection } from "../rejections";
 
@@ -18,6 +19,7 @@ export interface ElmahioRouteDeps {
   keys: IngestKeyCache;
   publisher: BatchingPublisher;
   limits: ElmahioLimits;
+  burst: BurstProtection;
 }
 
 type Issue = { path: string; message: string };
@@ -25,10 +27,11 @@ type Issue = { path: string; message: string };
 /** One bulk item's answer, in the order the messages were sent. */
 export type BulkItemResult =
   | { id: string; location: string; statusCode: 201 }
-  | { statusCode: 400 | 413; error: string; message: string; issues: Issue[] };
+  | { statusCode: 400 | 413; error: string; message: string; issues: Issue[] }
+  | { statusCode: 429; error: "burst_limited"; message: string };
 
 type Conversion =
-  | { kind: "valid"; id: string; encoded: BusMessage }
+  | { kind: "valid"; id: string; encoded: BusMessage; fingerprint: string }
   | { kind: "invalid"; status: 400 | 413; error: string; message: string; issues: Issue[] };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -39,7 +42,8 @@ interface LogParams {
 
 /** The elmah.io v3 API: `POST /v3/messages/{logId}` and `POST /v3/messages/{logId}/_bulk`. */
 export function elmahioMessagesRoutes(app: FastifyInstance, deps: ElmahioRouteDeps): void {
-  const { keys, publisher, limits } = deps;
+  const { keys, publisher, limits, burst } = deps;
+  const { accepted, rejected } = app.metrics;
 
   // Runs before the body is read, so a request without a valid key costs neither the upload
   // nor a JSON parse: the cheap checks come first.
@@ -78,7 +82,16 @@ export function elmahioMessagesRoutes(app: FastifyInstance, deps: ElmahioRouteDe
         const code = converted.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST";
         throw new IngestRejection(code, converted.error, converted.message, converted.issues);
       }
-      throwIfRejected(await publisher.publish([converted.encoded]));
+      const check = await burst.check(logId, [converted.fingerprint]);
+      if (check.dropped > 0) {
+        check.answered();
+        throw check.rejection();
+      }
+      const outcome = await publisher.publish([converted.encoded]);
+      // Counted only once the bus committed it; a 503 is sent again and counted then.
+      if (outcome.kind === "accepted") check.answered();
+      throwIfRejected(outcome);
+      accepted.inc({ route: "/v3/messages/:logId" });
       const location = locationOf(logId, converted.id);
       return reply.code(201).header("location", location).send({ id: converted.id });
     },
@@ -99,8 +112,7 @@ export function elmahioMessagesRoutes(app: FastifyInstance, deps: ElmahioRouteDe
       }
       const receivedAt = new Date();
       const conversions = body.map((item) => convert(item, logId, receivedAt, limits.maxBodyBytes));
-      const valid: BusMessage[] = [];
-      for (const c of conversions) if (c.kind === "valid") valid.push(c.encoded);
+      const valid = conversions.filter((c) => c.kind === "valid");
       if (valid.length === 0) {
         // Nothing to accept: one 400 whose issues name each message by its index, so a client
         // that checks only the status does not think its batch was stored.
@@ -121,13 +133,36 @@ export function elmahioMessagesRoutes(app: FastifyInstance, deps: ElmahioRouteDe
           issues,
         );
       }
-      // All valid messages of a request travel in one batch: either all are committed or the
+      // Burst protection decides item by item; a request of only dropped items is one 429.
+      const check = await burst.check(
+        logId,
+        valid.map((c) => c.fingerprint),
+      );
+      const dropped = new Set(valid.filter((_, i) => !check.decisions[i]!.keep));
+      const kept = valid.filter((c) => !dropped.has(c)).map((c) => c.encoded);
+      if (kept.length === 0) {
+        check.answered();
+        throw check.rejection();
+      }
+      // All kept messages of a request travel in one batch: either all are committed or the
       // whole request is answered 503, so the client never has to work out what to resend.
-      throwIfRejected(await publisher.publish(valid));
+      const outcome = await publisher.publish(kept);
+      if (outcome.kind === "accepted") check.answered();
+      throwIfRejected(outcome);
+      accepted.inc({ route: "/v3/messages/:logId/_bulk" }, kept.length);
+      // Refused items inside an accepted batch are counted here; whole refusals by the error handler.
+      for (const c of conversions) if (c.kind === "invalid") rejected.inc({ reason: c.error });
+      if (dropped.size > 0) {
+        rejected.inc({ reason: "burst_limited" }, dropped.size);
+        void reply.header("retry-after", String(check.retryAfterSeconds));
+      }
+      const burstLimited = dropped.size > 0 ? check.rejection().message : "";
       const results: BulkItemResult[] = conversions.map((c) =>
-        c.kind === "valid"
-          ? { id: c.id, location: locationOf(logId, c.id), statusCode: 201 }
-          : { statusCode: c.status, error: c.error, message: c.message, issues: c.issues },
+        c.kind === "invalid"
+          ? { statusCode: c.status, error: c.error, message: c.message, issues: c.issues }
+          : dropped.has(c)
+            ? { statusCode: 429, error: "burst_limited", message: burstLimited }
+            : { id: c.id, location: locationOf(logId, c.id), statusCode: 201 },
       );
       return reply.code(201).send(results);
     },
@@ -149,7 +184,8 @@ function locationOf(logId: string, id: string): string {
 function convert(body: unknown, logId: string, receivedAt: Date, maxBytes: number): Conversion {
   const id = newMessageId(receivedAt.getTime());
   try {
-    const encoded = encodeMessage(normalizeElmahMessage(body, { id, logId, receivedAt }));
+    const message = normalizeElmahMessage(body, { id, logId, receivedAt });
+    const encoded = encodeMessage(message);
     if (encoded.body.byteLength > maxBytes) {
       return {
         kind: "invalid",
@@ -159,7 +195,7 @@ function convert(body: unknown, logId: string, receivedAt: Date, maxBytes: numbe
         issues: [],
       };
     }
-    return { kind: "valid", id, encoded };
+    return { kind: "valid", id, encoded, fingerprint: message.fingerprint };
   } catch (error) {
     if (error instanceof FaultlineError && error.code === "BAD_REQUEST") {
       return {

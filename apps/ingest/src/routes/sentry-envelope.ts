@@ -9,9 +9,10 @@ import {
 } from "@faultline/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { IngestRejection } from "../rejections";
+import { publishSentryEvents } from "../burst/sentry-burst";
 import { authorizeSentry, keyFromEnvelopeDsn } from "../sentry/auth";
 import { countDiscarded, countItem } from "../sentry/counts";
-import { convertSentryEvent, parseEventJson, throwIfNotPublished } from "../sentry/events";
+import { convertSentryEvent, parseEventJson } from "../sentry/events";
 import { type EarlyAuth, earlyAuthOf, type SentryRouteDeps } from "./sentry";
 
 /**
@@ -42,14 +43,14 @@ export function sentryEnvelopeRoute(deps: SentryRouteDeps, early: WeakMap<Fastif
       (await authorizeSentry(deps, request, keyFromEnvelopeDsn(envelope.header.dsn), state.projectId));
 
     const receivedAt = new Date();
-    const messages: BusMessage[] = [];
+    const events: { encoded: BusMessage; fingerprint: string }[] = [];
     const ids: string[] = [];
     const discarded: DiscardedEvents[] = [];
     envelope.items.forEach((item, index) => {
       const payload = Buffer.from(item.payload.buffer, item.payload.byteOffset, item.payload.byteLength);
       const what = `item ${index + 1} (${item.header.type})`;
       if (item.header.type === "event") {
-        const { id, encoded } = convertSentryEvent(payload, {
+        const { id, encoded, fingerprint } = convertSentryEvent(payload, {
           logId: auth.logId,
           receivedAt,
           format: "sentry-envelope",
@@ -58,7 +59,7 @@ export function sentryEnvelopeRoute(deps: SentryRouteDeps, early: WeakMap<Fastif
           what,
         });
         ids.push(id);
-        messages.push(encoded);
+        events.push({ encoded, fingerprint });
       } else if (item.header.type === "client_report") {
         // A report that cannot be read is the SDK's bookkeeping, not the customer's error:
         // it must not cost the events of the same envelope.
@@ -70,7 +71,7 @@ export function sentryEnvelopeRoute(deps: SentryRouteDeps, early: WeakMap<Fastif
       }
     });
 
-    if (messages.length > 0) throwIfNotPublished(await deps.publisher.publish(messages));
+    if (events.length > 0) await publishSentryEvents(deps, reply, auth.logId, events);
 
     // Counted once the request is accepted: a 503 that the SDK retries is not counted twice.
     for (const item of envelope.items) countItem(item.header.type);

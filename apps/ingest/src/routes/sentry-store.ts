@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { IngestRejection } from "../rejections";
 import { countItem } from "../sentry/counts";
-import { convertSentryEvent, parseEventJson, throwIfNotPublished } from "../sentry/events";
+import { publishSentryEvents } from "../burst/sentry-burst";
+import { convertSentryEvent, parseEventJson } from "../sentry/events";
 import { type EarlyAuth, earlyAuthOf, type SentryRouteDeps } from "./sentry";
 import { normalizeSentryEventId } from "@faultline/core";
 
@@ -30,7 +31,7 @@ export function sentryStoreRoute(deps: SentryRouteDeps, early: WeakMap<FastifyRe
       countItem("transaction");
       return reply.code(200).send({ id: normalizeSentryEventId(event.event_id) });
     }
-    const { id, encoded } = convertSentryEvent(body, {
+    const { id, encoded, fingerprint } = convertSentryEvent(body, {
       logId: auth.logId,
       receivedAt: new Date(),
       format: "sentry-store",
@@ -38,7 +39,7 @@ export function sentryStoreRoute(deps: SentryRouteDeps, early: WeakMap<FastifyRe
       what: "the event",
       event,
     });
-    throwIfNotPublished(await deps.publisher.publish([encoded]));
+    await publishSentryEvents(deps, reply, auth.logId, [{ encoded, fingerprint }]);
     countItem("event");
     return reply.code(200).send({ id });
   };

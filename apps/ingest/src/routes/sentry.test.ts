@@ -65,7 +65,9 @@ const EVENT_ID = "0f2d8e4c9b6a4d1e8f3a2b1c0d9e8f7a";
 const event = {
   event_id: EVENT_ID,
   level: "error",
-  exception: { values: [{ type: "RangeError", value: "too far", stacktrace: { frames: [{ function: "go" }] } }] },
+  exception: {
+    values: [{ type: "RangeError", value: "too far", stacktrace: { frames: [{ function: "go" }] } }],
+  },
 };
 
 describe("POST /api/:projectId/envelope/ with real SDK payloads", () => {
@@ -77,7 +79,11 @@ describe("POST /api/:projectId/envelope/ with real SDK payloads", () => {
       const sent = JSON.parse(Buffer.from(item.payload).toString("utf8")) as { event_id: string };
       // As each SDK sends: node without a content type, python gzip-compressed, browser text/plain.
       const headers: Record<string, string> = name.startsWith("python")
-        ? { "content-type": "application/x-sentry-envelope", "content-encoding": "gzip", "x-sentry-auth": auth(env.log.secret) }
+        ? {
+            "content-type": "application/x-sentry-envelope",
+            "content-encoding": "gzip",
+            "x-sentry-auth": auth(env.log.secret),
+          }
         : name.startsWith("browser")
           ? { "content-type": "text/plain;charset=UTF-8" }
           : {};
@@ -134,13 +140,18 @@ describe("POST /api/:projectId/envelope/ with real SDK payloads", () => {
 
 describe("authentication", () => {
   it("takes the key from X-Sentry-Auth, the sentry_key query parameter or the envelope's dsn", async () => {
-    const viaHeader = await postEnvelope(eventEnvelope(event), { headers: { "x-sentry-auth": auth(env.log.secret) } });
+    const viaHeader = await postEnvelope(eventEnvelope(event), {
+      headers: { "x-sentry-auth": auth(env.log.secret) },
+    });
     const viaQuery = await postEnvelope(eventEnvelope({ ...event, event_id: undefined }), {
       query: `?sentry_key=${env.log.secret}`,
       path: `/api/${projectId}/envelope`,
     });
     const viaDsn = await postEnvelope(
-      eventEnvelope({ ...event, event_id: undefined }, { dsn: `http://${env.log.secret}@ingest:3100/${projectId}` }),
+      eventEnvelope(
+        { ...event, event_id: undefined },
+        { dsn: `http://${env.log.secret}@ingest:3100/${projectId}` },
+      ),
     );
     expect([viaHeader.statusCode, viaQuery.statusCode, viaDsn.statusCode]).toEqual([200, 200, 200]);
     expect(viaHeader.json()).toEqual({ id: EVENT_ID });
@@ -153,7 +164,9 @@ describe("authentication", () => {
     const missing = await postEnvelope(eventEnvelope(event));
     expect(missing.statusCode).toBe(401);
     expect(missing.json()).toMatchObject({ error: "missing_sentry_key" });
-    const unknown = await postEnvelope(eventEnvelope(event), { headers: { "x-sentry-auth": auth("f".repeat(32)) } });
+    const unknown = await postEnvelope(eventEnvelope(event), {
+      headers: { "x-sentry-auth": auth("f".repeat(32)) },
+    });
     expect(unknown.statusCode).toBe(401);
     expect(unknown.json()).toMatchObject({ error: "invalid_sentry_key" });
     const other = await postEnvelope(eventEnvelope(event), { query: `?sentry_key=${env.otherLog.secret}` });
@@ -224,13 +237,17 @@ describe("bodies", () => {
       payload: eventEnvelope(event),
     });
     expect(none.statusCode, none.body).toBe(200);
-    const png = await postEnvelope(eventEnvelope(event), { headers: { ...key(), "content-type": "image/png" } });
+    const png = await postEnvelope(eventEnvelope(event), {
+      headers: { ...key(), "content-type": "image/png" },
+    });
     expect(png.statusCode).toBe(415);
     expect(png.json()).toMatchObject({ error: "unsupported_media_type" });
   });
 
   it("a truncated or garbled envelope is a 400 that says what is wrong", async () => {
-    const truncated = await postEnvelope(`{}\n{"type":"event","length":500}\n{"event_id":`, { headers: key() });
+    const truncated = await postEnvelope(`{}\n{"type":"event","length":500}\n{"event_id":`, {
+      headers: key(),
+    });
     expect(truncated.statusCode).toBe(400);
     expect(truncated.json()).toEqual({
       error: "invalid_envelope",
@@ -329,7 +346,9 @@ describe("CORS", () => {
       query: `?sentry_key=${env.log.secret}`,
       headers: { origin: "https://shop.example.com", "content-type": "text/plain;charset=UTF-8" },
     });
-    const denied = await postEnvelope(eventEnvelope(event), { headers: { origin: "https://shop.example.com" } });
+    const denied = await postEnvelope(eventEnvelope(event), {
+      headers: { origin: "https://shop.example.com" },
+    });
     expect(ok.statusCode).toBe(200);
     expect(denied.statusCode).toBe(401);
     expect(ok.headers["access-control-allow-origin"]).toBe("*");

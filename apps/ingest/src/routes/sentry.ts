@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { IngestKeyCache } from "../auth/ingest-keys";
+import type { BurstProtection } from "../burst/burst-protection";
 import { boundedBodyParser } from "../limits/decompress";
 import type { BatchingPublisher } from "../publishing/batching-publisher";
 import { IngestRejection } from "../rejections";
@@ -15,6 +16,7 @@ export interface SentryRouteDeps {
   projects?: ProjectCache;
   publisher: BatchingPublisher;
   limits: SentryLimits;
+  burst: BurstProtection;
 }
 
 /** What the request's headers or query already established, before the body is read. */

@@ -66,7 +66,11 @@ export async function authorizeSentry(
   try {
     const key = await deps.keys.lookup(secret);
     if (!key) {
-      throw new IngestRejection("UNAUTHORIZED", "invalid_sentry_key", "unknown or revoked key (the DSN's public key)");
+      throw new IngestRejection(
+        "UNAUTHORIZED",
+        "invalid_sentry_key",
+        "unknown or revoked key (the DSN's public key)",
+      );
     }
     if (key.projectId === projectId) return { logId: key.logId, keyId: key.keyId };
     const project = deps.projects ? await deps.projects.lookup(projectId) : undefined;

@@ -57,7 +57,10 @@ const WORD = /^[a-z0-9_.-]{1,64}$/i;
  * `reason` and `category` since the process started, keyed `reason/category` (e.g.
  * `queue_overflow/error`, `sample_rate/transaction`). Read by the metrics endpoint.
  */
-export const sentryDiscardedEvents = new Map<string, { reason: string; category: string; quantity: number }>();
+export const sentryDiscardedEvents = new Map<
+  string,
+  { reason: string; category: string; quantity: number }
+>();
 
 export function countDiscarded(reason: string, category: string, quantity: number): void {
   let r = WORD.test(reason) ? reason : "other";

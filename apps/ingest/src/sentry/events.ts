@@ -59,7 +59,7 @@ export function convertSentryEvent(
     /** The payload already parsed (by a caller that had to look inside first). */
     event?: Record<string, unknown>;
   },
-): { id: string; encoded: BusMessage } {
+): { id: string; encoded: BusMessage; fingerprint: string } {
   const { limits, what } = options;
   if (payload.length > limits.maxEventBytes) {
     throw new IngestRejection(
@@ -70,6 +70,7 @@ export function convertSentryEvent(
   }
   const event = options.event ?? parseEventJson(payload, what);
   let encoded: BusMessage;
+  let fingerprint: string;
   try {
     const message = normalizeSentryEvent(event, {
       logId: options.logId,
@@ -79,6 +80,7 @@ export function convertSentryEvent(
       fallbackEventId: options.fallbackEventId,
     });
     encoded = encodeMessage(message);
+    fingerprint = message.fingerprint;
   } catch (error) {
     if (error instanceof FaultlineError && error.code === "BAD_REQUEST") {
       throw new IngestRejection("BAD_REQUEST", "invalid_event", `${what}: ${error.message}`, error.issues);
@@ -92,7 +94,7 @@ export function convertSentryEvent(
       `${what} maps to a message larger than ${limits.maxMessageBytes} bytes`,
     );
   }
-  return { id: encoded.id, encoded };
+  return { id: encoded.id, encoded, fingerprint };
 }
 
 /** A publish the bus refused, as the 503 (with Retry-After) the SDK retries on. */

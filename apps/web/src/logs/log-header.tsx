@@ -35,9 +35,12 @@ export function LogFrame({ logId, children }: { logId: string; children: ReactNo
     return <QueryError error={details.error} what="log" onRetry={() => details.refetch()} />;
 
   const { log, organization } = details.data;
+  const onSetup = pathname.endsWith("/setup");
+  const onBurst = pathname.endsWith("/burst");
   const tabs = [
-    { href: `/logs/${logId}`, label: "Search", active: !pathname.endsWith("/setup") },
-    { href: `/logs/${logId}/setup`, label: "Setup & keys", active: pathname.endsWith("/setup") },
+    { href: `/logs/${logId}`, label: "Search", active: !onSetup && !onBurst },
+    { href: `/logs/${logId}/burst`, label: "Burst protection", active: onBurst },
+    { href: `/logs/${logId}/setup`, label: "Setup & keys", active: onSetup },
   ];
   return (
     <>

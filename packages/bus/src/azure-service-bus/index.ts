@@ -16,6 +16,7 @@ import {
   type BusOptions,
   type BusPublisher,
   type BusSubscriber,
+  type ClaimCheckStore,
   type DeadLetter,
   LockLostError,
   type ReceivedMessage,
@@ -26,12 +27,6 @@ import {
  * Where bodies too large for the bus go. An ArchiveStore (`@faultline/archive`) fits; only these
  * two methods are used, so the bus does not depend on the archive package.
  */
-export interface ClaimCheckStore {
-  /** Stores the bytes durably under the key (replacing what is there: a retried publish is fine). */
-  put(key: string, data: Uint8Array): Promise<void>;
-  /** The bytes stored under the key; throws if there are none. */
-  get(key: string): Promise<Uint8Array>;
-}
 
 export interface ServiceBusBusOptions extends BusOptions {
   /** A namespace's connection string (or an emulator's, with `UseDevelopmentEmulator=true`). */
@@ -253,6 +248,9 @@ class Subscriber implements BusSubscriber {
     this.receiver = client.createReceiver(topic, subscription, {
       receiveMode: "peekLock",
       skipParsingBodyAsJson: true,
+      // The SDK would otherwise renew every lock in the background for five minutes, and a hung
+      // consumer would keep its messages hidden: locks here expire unless renewLocks is called.
+      maxAutoLockRenewalDurationInMs: 0,
     });
   }
 
@@ -287,10 +285,13 @@ class Subscriber implements BusSubscriber {
       } catch (error) {
         // The body is not in the claim-check store (yet, or any more): let Service Bus count the
         // attempt and redeliver, so a store outage ends in the dead-letter queue, not a lost message.
-        await this.receiver.abandonMessage(message, {
-          [ABANDON_REASON_PROPERTY]: limit(`claim-check body could not be loaded: ${String(error)}`),
-          [ABANDONED_AT_PROPERTY]: Date.now(),
-        });
+        // If even the abandon fails, the lock runs out and Service Bus redelivers all the same.
+        await this.receiver
+          .abandonMessage(message, {
+            [ABANDON_REASON_PROPERTY]: limit(`claim-check body could not be loaded: ${String(error)}`),
+            [ABANDONED_AT_PROPERTY]: Date.now(),
+          })
+          .catch(() => {});
         continue;
       }
       this.held.set(lockToken, message);
@@ -347,7 +348,14 @@ class Subscriber implements BusSubscriber {
       const properties = message.applicationProperties ?? {};
       const movedByService = message.deadLetterReason === MAX_DELIVERY_COUNT_EXCEEDED;
       const abandonReason = properties[ABANDON_REASON_PROPERTY];
-      const detail = movedByService && abandonReason !== undefined ? String(abandonReason) : undefined;
+      // Service Bus's own reason, with the last abandon's reason when that is what pushed it over
+      // MaxDeliveryCount (or its description, e.g. "…after 10 delivery attempts", when a lock
+      // expired); a receiver's dead-letter reason as given.
+      const detail = movedByService
+        ? abandonReason !== undefined
+          ? String(abandonReason)
+          : message.deadLetterErrorDescription
+        : undefined;
       const at =
         properties[DEAD_LETTERED_AT_PROPERTY] ??
         (movedByService ? properties[ABANDONED_AT_PROPERTY] : undefined) ??
@@ -356,10 +364,7 @@ class Subscriber implements BusSubscriber {
         id: String(message.messageId),
         type: message.subject ?? "",
         body: await this.bodyOf(message),
-        reason:
-          [message.deadLetterReason, detail ?? message.deadLetterErrorDescription]
-            .filter(Boolean)
-            .join(": ") || "dead-lettered",
+        reason: [message.deadLetterReason, detail].filter(Boolean).join(": ") || "dead-lettered",
         // Service Bus counts failed deliveries on the wire: one it moved itself failed as often
         // as it was delivered; one a receiver dead-lettered was in its last delivery, uncounted.
         deliveryCount: (message.deliveryCount ?? 0) + (movedByService ? 0 : 1),

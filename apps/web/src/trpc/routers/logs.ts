@@ -11,6 +11,7 @@ import {
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { isAdminRole, logAdminProcedure, logProcedure, organizationProcedure } from "../init";
+import { burstSummaryProcedure } from "./burst";
 
 /** Stands in for the key in DSNs shown after the key itself is gone (only its hash is stored). */
 export const DSN_KEY_PLACEHOLDER = "YOUR_INGEST_KEY";
@@ -66,6 +67,9 @@ export const logsRouter = {
       messageCount: await ctx.search.count(ctx.log.id),
     };
   }),
+
+  /** What burst protection kept and dropped (see burst.ts). */
+  burstSummary: burstSummaryProcedure,
 
   /** Keys by prefix: the keys themselves were shown once, at creation. */
   keys: logProcedure.query(({ ctx }) => listIngestKeys(ctx.db, ctx.log.id)),
