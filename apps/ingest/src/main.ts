@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   }
 
   // Service Bus caps a message at 256 KiB: larger bodies travel as a claim check in the archive.
-  const claimCheck = config.bus.kind === "azure-service-bus" ? await createArchiveStore(config.archive) : undefined;
+  const claimCheck =
+    config.bus.kind === "azure-service-bus" ? await createArchiveStore(config.archive) : undefined;
   const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS, claimCheck });
   const publisher = bus.publisher();
   const db = openDb(config.db);
