@@ -1,7 +1,23 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 let lastMs = 0;
 let seq = 0;
+
+// One call into the kernel's random source per 256 ids instead of two per id: on ingest's hot
+// path the per-call cost of randomBytes showed as ~5% of busy time.
+const POOL_BYTES = 16 * 256;
+const pool = Buffer.allocUnsafe(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+function randomBytesFromPool(n: number): Buffer {
+  if (poolOffset + n > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + n));
+  poolOffset += n;
+  return out;
+}
 
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then a counter-seeded random tail, so ids
@@ -12,9 +28,9 @@ export function newMessageId(now: number = Date.now()): string {
     seq = (seq + 1) & 0xfff;
   } else {
     lastMs = now;
-    seq = randomBytes(2).readUInt16BE(0) & 0x7ff;
+    seq = randomBytesFromPool(2).readUInt16BE(0) & 0x7ff;
   }
-  const b = randomBytes(16);
+  const b = randomBytesFromPool(16);
   b.writeUIntBE(now, 0, 6);
   b[6] = 0x70 | (seq >> 8);
   b[7] = seq & 0xff;

@@ -244,6 +244,10 @@ function buildDocument(): Json {
             "400": errorResponse(
               "`invalid_message` with one issue per failing field, or a body that could not be read (see the codes under 413/415).",
             ),
+            "429": errorResponse(
+              "`burst_limited`: the log is over its messages-per-minute limit and this message was not among the sample kept; nothing was stored. Retry after Retry-After (the end of the minute).",
+              RETRY_AFTER,
+            ),
           },
         },
       },
@@ -278,6 +282,10 @@ function buildDocument(): Json {
             ...BODY_ERRORS,
             "400": errorResponse(
               "`invalid_bulk` (not an array of 1 to 1000 messages) or `invalid_message` when none is valid, with issues named `[index].field`.",
+            ),
+            "429": errorResponse(
+              "`burst_limited`: burst protection kept none of the messages. When it kept some, the answer is 201 and each dropped item's result has statusCode 429.",
+              RETRY_AFTER,
             ),
           },
         },
@@ -374,7 +382,7 @@ function buildDocument(): Json {
             {
               type: "object",
               properties: {
-                statusCode: { enum: [400, 413] },
+                statusCode: { enum: [400, 413, 429] },
                 error: { type: "string" },
                 message: { type: "string" },
                 issues: { type: "array", items: { type: "object" } },
