@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConfig } from "@faultline/config";
 import { freePort, realisticMessage } from "../../tests/support/harness";
 import { ROOT, runCli } from "../system.mjs";
 
