@@ -221,6 +221,21 @@ export function describeSearchContract(
       expect(await index.get(otherLog, theirs.id)).toEqual(theirs);
     });
 
+    it("the same message id in two logs is kept in each", async () => {
+      // Sentry event ids are chosen by the SDK and are unique per project only: one event may be
+      // sent to several projects (a multiplexed transport), and each log must keep its copy.
+      const otherLog = randomUUID();
+      const mine = testMessage(logId, { title: "sent to two projects" });
+      const theirs = { ...testMessage(otherLog, { title: "sent to two projects" }), id: mine.id };
+      await index.index([mine]);
+      await index.index([theirs]);
+      expect(await index.count(logId)).toBe(1);
+      expect(await index.count(otherLog)).toBe(1);
+      expect(await ids({ text: "projects" }, otherLog)).toEqual([mine.id]);
+      expect(await index.get(otherLog, mine.id)).toEqual(theirs);
+      expect(await index.get(logId, mine.id)).toEqual(mine);
+    });
+
     it("get returns the whole message", async () => {
       const full = testMessage(logId, {
         titleTemplate: "Order {id} failed",

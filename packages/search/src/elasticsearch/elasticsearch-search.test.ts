@@ -153,7 +153,7 @@ describeContract("elasticsearch search index", skipReason, () => {
       expect(settings.number_of_shards).toBe("1");
 
       // The stored document is the message exactly: searchText is indexed, not kept.
-      const stored = await admin!.search({ index: name, query: { ids: { values: [m.id] } } });
+      const stored = await admin!.search({ index: name, query: { ids: { values: [`${m.logId}:${m.id}`] } } });
       expect(stored.hits.hits[0]?._source).toEqual(m);
       const byText = await admin!.count({ index: name, query: { match: { searchText: "web" } } });
       expect(byText.count).toBe(1);

@@ -264,7 +264,12 @@ export async function createElasticsearchSearchIndex(
           continue;
         }
         sent.push({ m, target });
-        operations.push({ create: { _index: target, _id: m.id } }, { ...m, searchText: searchText(m) });
+        // The document id is scoped by log: a message id is unique within its log only (Sentry
+        // event ids are per project, and one event may be sent to several projects).
+        operations.push(
+          { create: { _index: target, _id: `${m.logId}:${m.id}` } },
+          { ...m, searchText: searchText(m) },
+        );
       }
       const response =
         operations.length === 0

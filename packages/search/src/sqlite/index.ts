@@ -14,7 +14,9 @@ export interface SqliteSearchOptions {
 }
 
 /** Bumped when the schema changes incompatibly; an older process refuses a newer file. */
-const SCHEMA_VERSION = 1;
+// 2: a message id is unique within its log, not across logs (Sentry event ids are per project,
+// and an SDK may send one event to several projects).
+const SCHEMA_VERSION = 2;
 
 /**
  * `messages` keeps every message whole (for get) plus its summary (so a result page parses
@@ -28,10 +30,11 @@ const SCHEMA_VERSION = 1;
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     log_id TEXT NOT NULL,
     summary TEXT NOT NULL,
-    message TEXT NOT NULL
+    message TEXT NOT NULL,
+    UNIQUE (log_id, id)
   );
   CREATE TABLE IF NOT EXISTS log_counts (
     log_id TEXT PRIMARY KEY,
@@ -76,11 +79,26 @@ export function createSqliteSearchIndex({ file }: SqliteSearchOptions): SearchIn
         `search index ${file} has schema version ${version}; this build knows ${SCHEMA_VERSION}`,
       );
     }
+    if (version === 1) {
+      // Version 1 made ids unique across logs; SQLite cannot drop a constraint, so the table is
+      // rebuilt. Rowids (seq) are kept, so the FTS table stays valid.
+      db.exec(`
+        CREATE TABLE messages_v2 (
+          seq INTEGER PRIMARY KEY, id TEXT NOT NULL, log_id TEXT NOT NULL,
+          summary TEXT NOT NULL, message TEXT NOT NULL, UNIQUE (log_id, id)
+        );
+        INSERT INTO messages_v2 (seq, id, log_id, summary, message) SELECT seq, id, log_id, summary, message FROM messages;
+        DROP TABLE messages;
+        ALTER TABLE messages_v2 RENAME TO messages;
+      `);
+    }
     db.exec(SCHEMA);
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 
-  const exists = db.prepare<[string], { one: number }>("SELECT 1 AS one FROM messages WHERE id = ?");
+  const exists = db.prepare<[string, string], { one: number }>(
+    "SELECT 1 AS one FROM messages WHERE log_id = ? AND id = ?",
+  );
   const maxInSlot = db
     .prepare<[bigint, bigint], { seq: bigint | null }>(
       "SELECT max(seq) AS seq FROM messages WHERE seq >= ? AND seq < ?",
@@ -101,7 +119,7 @@ export function createSqliteSearchIndex({ file }: SqliteSearchOptions): SearchIn
     )
     .safeIntegers(true);
   const getStmt = db.prepare<[string, string], { message: string }>(
-    "SELECT message FROM messages WHERE id = ? AND log_id = ?",
+    "SELECT message FROM messages WHERE log_id = ? AND id = ?",
   );
   const countStmt = db.prepare<[string], { n: number }>("SELECT n FROM log_counts WHERE log_id = ?");
 
@@ -117,7 +135,7 @@ export function createSqliteSearchIndex({ file }: SqliteSearchOptions): SearchIn
   const indexBatch = db.transaction((messages: readonly CanonicalMessage[]) => {
     const added = new Map<string, number>();
     for (const m of messages) {
-      if (exists.get(m.id)) continue;
+      if (exists.get(m.logId, m.id)) continue;
       const seq = allocateRowid(messageRowidBase(m));
       insertMessage.run(seq, m.id, m.logId, JSON.stringify(summarize(m)), JSON.stringify(m));
       insertFts.run(seq, keysColumn(m), textColumn(m));
@@ -163,7 +181,7 @@ export function createSqliteSearchIndex({ file }: SqliteSearchOptions): SearchIn
 
     async get(logId, id) {
       open();
-      const row = getStmt.get(id, logId);
+      const row = getStmt.get(logId, id);
       return row ? (JSON.parse(row.message) as CanonicalMessage) : null;
     },
 

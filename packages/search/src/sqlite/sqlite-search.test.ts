@@ -88,6 +88,36 @@ describe("sqlite search index", () => {
     expect(() => createSqliteSearchIndex({ file })).toThrow(/schema version 99/);
   });
 
+  it("a version 1 file (ids unique across logs) is upgraded in place and keeps its messages", async () => {
+    const file = tempFile();
+    const logId = randomUUID();
+    const old = testMessage(logId, { title: "indexed before the upgrade" });
+    const index = createSqliteSearchIndex({ file });
+    await index.index([old]);
+    await index.close();
+    // Put the table back the way version 1 made it.
+    const db = new Database(file);
+    db.exec(`
+      CREATE TABLE v1 (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, log_id TEXT NOT NULL,
+                       summary TEXT NOT NULL, message TEXT NOT NULL);
+      INSERT INTO v1 SELECT seq, id, log_id, summary, message FROM messages;
+      DROP TABLE messages; ALTER TABLE v1 RENAME TO messages;
+    `);
+    db.pragma("user_version = 1");
+    db.close();
+
+    const upgraded = createSqliteSearchIndex({ file });
+    const otherLog = randomUUID();
+    await upgraded.index([{ ...testMessage(otherLog), id: old.id }]);
+    expect(await upgraded.get(logId, old.id)).toEqual(old);
+    expect((await upgraded.search({ logId, text: "upgrade" })).items.map((m) => m.id)).toEqual([old.id]);
+    expect(await upgraded.count(otherLog)).toBe(1);
+    await upgraded.close();
+    const check = new Database(file);
+    expect(check.pragma("user_version", { simple: true })).toBe(2);
+    check.close();
+  });
+
   it("calls after close throw", async () => {
     const index = createSqliteSearchIndex({ file: tempFile() });
     await index.close();
