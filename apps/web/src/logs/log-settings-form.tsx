@@ -52,7 +52,7 @@ export function LogSettingsForm({ log }: { log: Log }) {
           <Field
             label="Retention (days)"
             htmlFor="settings-retention"
-            hint="Messages older than this are deleted."
+            hint="How long messages are meant to be kept. Deleting older ones is not automated yet."
           >
             <Input
               id="settings-retention"
