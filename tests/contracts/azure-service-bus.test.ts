@@ -7,6 +7,7 @@ import type { Bus, BusMessage, BusOptions, ReceivedMessage } from "@faultline/bu
 import {
   createServiceBusBus,
   deleteServiceBusTopic,
+  filterRule,
   type ServiceBusBusOptions,
 } from "@faultline/bus/azure-service-bus";
 import { describeBusContract, SkipSuite } from "@faultline/bus/contract";
@@ -26,6 +27,9 @@ async function startFake(
     subscriptions: opts.subscriptions,
     lockMs: opts.lockMs ?? 30_000,
     maxDeliveries: opts.maxDeliveries ?? 10,
+    // Service Bus filters are subscription rules, provisioned with the topic; the fake has no
+    // admin API, so they are given to it at start.
+    filters: opts.filters,
   });
   return Object.assign(fake, { topic });
 }
@@ -176,6 +180,31 @@ describe("azure-service-bus adapter (against the fake)", () => {
     await expect(
       publisher.publish([{ id: randomUUID(), type: "message.v1", body: Buffer.from("after") }]),
     ).rejects.toThrow();
+  });
+
+  it("filters naming a subscription the bus was not given are a startup error", async () => {
+    const fake = await startFake({ subscriptions: ["s"] });
+    onTestFinished(() => fake.close());
+    await expect(
+      createServiceBusBus({
+        connectionString: fake.connectionString,
+        topic: fake.topic,
+        subscriptions: ["s"],
+        filters: { typo: ["message.v1"] },
+      }),
+    ).rejects.toThrow(/filters name subscription "typo", which is not in subscriptions/);
+  });
+
+  it("the rule provisioned for a filter selects the subject, and changes name when the filter does", () => {
+    expect(filterRule(undefined)).toEqual({ name: "$Default", sqlExpression: "1=1" });
+    const rule = filterRule(["message.v1", "it's.v1"]);
+    expect(rule.sqlExpression).toBe("sys.Label IN ('it''s.v1', 'message.v1')");
+    expect(rule.name).toMatch(/^faultline-types-[0-9a-f]{16}$/);
+    // Rule names are at most 50 characters.
+    expect(rule.name.length).toBeLessThanOrEqual(50);
+    expect(filterRule(["it's.v1", "message.v1"])).toEqual(rule);
+    expect(filterRule(["message.v1"]).name).not.toBe(rule.name);
+    expect(filterRule([]).sqlExpression).toBe("1=0");
   });
 
   it("a subscriber of a subscription the bus was not given is refused", async () => {

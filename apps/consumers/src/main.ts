@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { createArchiveStore } from "@faultline/archive";
 import { createBus } from "@faultline/bus";
 import { type Config, ConfigError, describeEngines, loadConfig } from "@faultline/config";
-import { SUBSCRIPTIONS, type SubscriptionName } from "@faultline/core";
+import { SUBSCRIPTION_FILTERS, SUBSCRIPTIONS, type SubscriptionName } from "@faultline/core";
 import { createSearchIndex } from "@faultline/search";
 import { closeDb, openDb } from "@faultline/db";
 import { pendingMigrations } from "@faultline/db/migrate";
@@ -110,7 +110,11 @@ async function main(): Promise<void> {
   // Service Bus caps a message at 256 KiB: larger bodies travel as a claim check in the archive.
   const claimCheck =
     config.bus.kind === "azure-service-bus" ? await createArchiveStore(config.archive) : undefined;
-  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS, claimCheck });
+  const bus = await createBus(config.bus, {
+    subscriptions: SUBSCRIPTIONS,
+    filters: SUBSCRIPTION_FILTERS,
+    claimCheck,
+  });
   const subscriber = bus.subscriber(worker);
   const opened = await openWorker(worker, config);
 

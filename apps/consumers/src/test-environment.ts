@@ -3,13 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { type ArchiveStore, createArchiveStore, readArchivedMessages } from "@faultline/archive";
-import { type Bus, createBus } from "@faultline/bus";
+import { type Bus, type BusOptions, createBus } from "@faultline/bus";
 import { type Config, loadConfig } from "@faultline/config";
 import {
   type CanonicalMessage,
   encodeMessage,
   newMessageId,
   normalizeElmahMessage,
+  SUBSCRIPTION_FILTERS,
   SUBSCRIPTIONS,
 } from "@faultline/core";
 import { createSearchIndex, type SearchIndex } from "@faultline/search";
@@ -31,10 +32,17 @@ export interface TestEnvironment {
   close(): Promise<void>;
 }
 
-export async function openTestEnvironment(env: Record<string, string> = {}): Promise<TestEnvironment> {
+/**
+ * `filters` defaults to the deployment's; `{}` gives a bus that copies every type to every
+ * subscription, for tests of what a worker does with a type it does not handle.
+ */
+export async function openTestEnvironment(
+  env: Record<string, string> = {},
+  filters: BusOptions["filters"] = SUBSCRIPTION_FILTERS,
+): Promise<TestEnvironment> {
   const dataDir = mkdtempSync(join(tmpdir(), "faultline-consumers-"));
   const config = loadConfig({ FAULTLINE_DATA_DIR: dataDir, ...env });
-  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS });
+  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS, filters });
   const search = await createSearchIndex(config.search);
   const archive = await createArchiveStore(config.archive);
   const lines: Record<string, unknown>[] = [];

@@ -1,7 +1,7 @@
 import { createArchiveStore } from "@faultline/archive";
 import { createBus } from "@faultline/bus";
 import { ConfigError, describeEngines, loadConfig } from "@faultline/config";
-import { SUBSCRIPTIONS } from "@faultline/core";
+import { SUBSCRIPTION_FILTERS, SUBSCRIPTIONS } from "@faultline/core";
 import {
   closeDb,
   findActiveIngestKey,
@@ -30,7 +30,11 @@ async function main(): Promise<void> {
   // Service Bus caps a message at 256 KiB: larger bodies travel as a claim check in the archive.
   const claimCheck =
     config.bus.kind === "azure-service-bus" ? await createArchiveStore(config.archive) : undefined;
-  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS, claimCheck });
+  const bus = await createBus(config.bus, {
+    subscriptions: SUBSCRIPTIONS,
+    filters: SUBSCRIPTION_FILTERS,
+    claimCheck,
+  });
   const publisher = bus.publisher();
   const db = openDb(config.db);
   try {

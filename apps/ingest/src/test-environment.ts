@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Bus, createBus } from "@faultline/bus";
 import { type Config, loadConfig } from "@faultline/config";
-import { BURST_COUNTS_TYPE, SUBSCRIPTIONS } from "@faultline/core";
+import { BURST_COUNTS_TYPE, SUBSCRIPTION_FILTERS, SUBSCRIPTIONS } from "@faultline/core";
 import {
   closeDb,
   createIngestKey,
@@ -51,7 +51,7 @@ export async function openTestEnvironment(): Promise<TestEnvironment> {
   };
   const log = await makeLog("shop");
   const otherLog = await makeLog("billing");
-  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS });
+  const bus = await createBus(config.bus, { subscriptions: SUBSCRIPTIONS, filters: SUBSCRIPTION_FILTERS });
   return {
     config,
     db,

@@ -23,8 +23,9 @@ import {
  *   });
  *
  * `makeBus` is called once per test and must return a bus on a fresh, empty topic whose
- * subscriptions are exactly `opts.subscriptions`, honouring `opts.lockMs` and
- * `opts.maxDeliveries`; `cleanup` closes it and removes whatever it created.
+ * subscriptions are exactly `opts.subscriptions`, honouring `opts.lockMs`, `opts.maxDeliveries`
+ * and `opts.filters` (where the engine's infrastructure holds the filters, as Service Bus's rules
+ * do, `makeBus` provisions them); `cleanup` closes it and removes whatever it created.
  *
  * Skipping: before registering the tests, the suite calls `makeBus` once as a probe. If the probe
  * throws a `SkipSuite`, every test is registered with `describe.skip` under a title that carries
@@ -511,6 +512,133 @@ function defineContractTests(makeBus: MakeBus): void {
       expect(await receiveNow(sub)).toEqual([]);
       expect([...times.keys()].sort()).toEqual(sent.map((m) => m.id).sort());
       expect([...times.values()].every((n) => n === 1)).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  /** Messages of the given types, in this order, with ids unique to this run. */
+  function typed(types: readonly string[]): BusMessage[] {
+    const run = randomUUID();
+    return types.map((type, i) => ({ id: `${run}-${i}-${type}`, type, body: Buffer.from(`${type} #${i}`) }));
+  }
+
+  /** Receives and completes until nothing more arrives; returns what arrived, in order. */
+  async function drainAll(sub: BusSubscriber): Promise<ReceivedMessage[]> {
+    const got: ReceivedMessage[] = [];
+    for (;;) {
+      const batch = await sub.receive(100, { waitMs: 500 });
+      if (batch.length === 0) return got;
+      got.push(...batch);
+      await sub.complete(batch);
+    }
+  }
+
+  const idsOf = (list: readonly BusMessage[]) => list.map((m) => m.id);
+
+  it(
+    "a subscription with a type filter receives only those types",
+    async () => {
+      const bus = await useBus({
+        subscriptions: ["errors", "counts"],
+        filters: { errors: ["message.v1"], counts: ["burst-counts.v1", "other.v1"] },
+      });
+      const sent = typed([
+        "message.v1",
+        "burst-counts.v1",
+        "message.v1",
+        "other.v1",
+        "unheard.v1",
+        "message.v1",
+      ]);
+      await bus.publisher().publish(sent);
+
+      const errors = await drainAll(bus.subscriber("errors"));
+      expect(idsOf(errors)).toEqual(idsOf(sent.filter((m) => m.type === "message.v1")));
+      expect(errors.map((m) => text(m.body))).toEqual(["message.v1 #0", "message.v1 #2", "message.v1 #5"]);
+      const counts = await drainAll(bus.subscriber("counts"));
+      expect(idsOf(counts)).toEqual(
+        idsOf(sent.filter((m) => ["burst-counts.v1", "other.v1"].includes(m.type))),
+      );
+      expect(counts.map((m) => m.type)).toEqual(["burst-counts.v1", "other.v1"]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "a subscription without a filter receives every type, next to filtered ones",
+    async () => {
+      const bus = await useBus({
+        subscriptions: ["errors", "everything"],
+        filters: { errors: ["message.v1"] },
+      });
+      const sent = typed(["message.v1", "burst-counts.v1", "unheard.v1", "message.v1"]);
+      await bus.publisher().publish(sent);
+
+      const everything = await drainAll(bus.subscriber("everything"));
+      expect(idsOf(everything)).toEqual(idsOf(sent));
+      expect(everything.map((m) => m.type)).toEqual(sent.map((m) => m.type));
+      expect(everything.every((m) => m.deliveryCount === 1)).toBe(true);
+      const errors = await drainAll(bus.subscriber("errors"));
+      expect(idsOf(errors)).toEqual([sent[0]!.id, sent[3]!.id]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "a message no filter accepts is still published, and delivered nowhere",
+    async () => {
+      const bus = await useBus({
+        subscriptions: ["errors", "counts"],
+        filters: { errors: ["message.v1"], counts: ["burst-counts.v1"] },
+      });
+      const publisher = bus.publisher();
+      const [orphan, wanted] = typed(["nobody.v1", "message.v1"]);
+      // Alone, so that nothing else in the call could make it resolve.
+      await expect(publisher.publish([orphan!])).resolves.toBeUndefined();
+      await publisher.publish([wanted!]);
+
+      expect(idsOf(await drainAll(bus.subscriber("errors")))).toEqual([wanted!.id]);
+      expect(await drainAll(bus.subscriber("counts"))).toEqual([]);
+      for (const name of ["errors", "counts"])
+        expect(await bus.subscriber(name).peekDeadLetters(10)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "a subscription whose filter lists no types receives nothing",
+    async () => {
+      const bus = await useBus({ subscriptions: ["quiet", "s"], filters: { quiet: [] } });
+      const sent = typed(["message.v1", "burst-counts.v1"]);
+      await bus.publisher().publish(sent);
+      expect(idsOf(await drainAll(bus.subscriber("s")))).toEqual(idsOf(sent));
+      expect(await receiveNow(bus.subscriber("quiet"))).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "a filtered subscription keeps the rest of the contract: abandon, redelivery, dead-lettering",
+    async () => {
+      const bus = await useBus({
+        subscriptions: ["counts"],
+        filters: { counts: ["burst-counts.v1"] },
+        lockMs: HIDING_LOCK_MS,
+        maxDeliveries: 2,
+      });
+      const sent = typed(["message.v1", "burst-counts.v1"]);
+      await bus.publisher().publish(sent);
+      const sub = bus.subscriber("counts");
+      const [first, ...rest] = await receiveCount(sub, 1);
+      expect(rest).toEqual([]);
+      expect(first?.id).toBe(sent[1]!.id);
+      await sub.abandon([first!], "boom 1");
+      const [second] = await receiveCount(sub, 1);
+      expect([second?.id, second?.deliveryCount]).toEqual([sent[1]!.id, 2]);
+      await sub.abandon([second!], "boom 2");
+      expect(await receiveNow(sub)).toEqual([]);
+      const dead = await sub.peekDeadLetters(10);
+      expect(dead.map((d) => [d.id, d.type])).toEqual([[sent[1]!.id, "burst-counts.v1"]]);
     },
     TEST_TIMEOUT_MS,
   );

@@ -12,7 +12,7 @@ describe("createBus", () => {
       const file = join(dir, "bus.db");
       const bus = await createBus(
         { kind: "sqlite", file, lockMs: 1_000, maxDeliveries: 2 },
-        { subscriptions: ["s"] },
+        { subscriptions: ["s"], filters: {} },
       );
       expect(bus.description).toBe(`sqlite (${file})`);
       await bus.publisher().publish([{ id: "m1", type: "t", body: Buffer.from("x") }]);
@@ -29,9 +29,28 @@ describe("createBus", () => {
     }
   });
 
+  it("passes the filters on to the bus", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "faultline-bus-"));
+    try {
+      const bus = await createBus(
+        { kind: "sqlite", file: join(dir, "bus.db"), lockMs: 1_000, maxDeliveries: 2 },
+        { subscriptions: ["errors", "counts"], filters: { counts: ["burst-counts.v1"] } },
+      );
+      await bus.publisher().publish([
+        { id: "m1", type: "message.v1", body: Buffer.from("x") },
+        { id: "c1", type: "burst-counts.v1", body: Buffer.from("y") },
+      ]);
+      expect((await bus.subscriber("counts").receive(10)).map((m) => m.id)).toEqual(["c1"]);
+      expect((await bus.subscriber("errors").receive(10)).map((m) => m.id)).toEqual(["m1", "c1"]);
+      await bus.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses an unknown kind instead of falling back to a default, naming the known ones", async () => {
     const config = { kind: "rabbit", url: "amqp://localhost" } as unknown as BusConfig;
-    await expect(createBus(config, { subscriptions: [] })).rejects.toThrow(
+    await expect(createBus(config, { subscriptions: [], filters: {} })).rejects.toThrow(
       /unknown bus kind "rabbit"; known kinds: "sqlite", "rabbitmq", "azure-service-bus"/,
     );
   });

@@ -1,5 +1,5 @@
 import type { BusConfig } from "@faultline/config";
-import type { Bus, ClaimCheckStore } from "./types";
+import type { Bus, BusOptions, ClaimCheckStore } from "./types";
 
 export * from "./types";
 
@@ -22,6 +22,13 @@ export async function createBus(
   options: {
     subscriptions: readonly string[];
     /**
+     * Per-subscription message-type filters (see BusOptions.filters). Every process passes the
+     * same ones: the last bus to start sets them on the SQLite file and the RabbitMQ bindings.
+     * Required (pass `{}` for none) because a process that forgot them would reset every
+     * subscription to "every type" when it starts.
+     */
+    filters: NonNullable<BusOptions["filters"]>;
+    /**
      * Where bodies too large for the bus travel (Azure Service Bus's 256 KiB Standard tier): the
      * archive store. Buses without a size limit that matters here ignore it.
      */
@@ -36,6 +43,7 @@ export async function createBus(
         lockMs: config.lockMs,
         maxDeliveries: config.maxDeliveries,
         subscriptions: options.subscriptions,
+        filters: options.filters,
       });
     }
     case "rabbitmq": {
@@ -46,11 +54,13 @@ export async function createBus(
         lockMs: config.lockMs,
         maxDeliveries: config.maxDeliveries,
         subscriptions: options.subscriptions,
+        filters: options.filters,
       });
     }
     case "azure-service-bus": {
-      // The topic and its subscriptions are provisioned by infrastructure (LockDuration and
-      // MaxDeliveryCount live there); lockMs and maxDeliveries only matter if the adapter provisions.
+      // The topic and its subscriptions are provisioned by infrastructure (LockDuration,
+      // MaxDeliveryCount and the subscription rules that implement `filters` live there);
+      // lockMs, maxDeliveries and filters only shape what the adapter provisions, if it does.
       const { createServiceBusBus } = await import("./azure-service-bus");
       return createServiceBusBus({
         connectionString: config.connectionString,
@@ -58,6 +68,7 @@ export async function createBus(
         lockMs: config.lockMs,
         maxDeliveries: config.maxDeliveries,
         subscriptions: options.subscriptions,
+        filters: options.filters,
         claimCheck: options.claimCheck ? { store: options.claimCheck } : undefined,
       });
     }

@@ -1,6 +1,7 @@
 /**
  * The bus is publish/subscribe: one topic, one subscription per consumer kind, every
- * subscription gets its own copy of every message published after it was created.
+ * subscription gets its own copy of every message published after it was created — or, when the
+ * subscription has a type filter (BusOptions.filters), of every such message of those types.
  *
  * Delivery is at-least-once with peek-lock semantics:
  * - `receive` locks up to N messages for `lockMs`; while the lock holds no other receiver of the
@@ -98,6 +99,33 @@ export interface Bus {
 export interface BusOptions {
   /** Subscriptions to create on start. */
   subscriptions: readonly string[];
+  /**
+   * Per-subscription message-type filters: subscription name → the `BusMessage.type`s it
+   * receives. A subscription not named here receives every type; one named with `[]` receives
+   * nothing. Only subscriptions listed in `subscriptions` may be named.
+   *
+   * Guarantees:
+   * - A message published while a subscription's filter is in place reaches that subscription
+   *   only if its type is in the filter: a subscription with a filter never receives another type
+   *   (the filter is applied by the bus where the copy is made, so the copy is never stored).
+   * - A message whose type no subscription accepts is still accepted by publish (it resolves, as
+   *   for any other message) and stored nowhere: there is nobody to deliver it to, so it is gone,
+   *   exactly like a message published to a topic without subscriptions. Not an error, so that a
+   *   producer can publish a type before its consumer exists.
+   * - The options a bus starts with are the subscription's filter from then on: every process
+   *   that starts a bus (publishers included) must pass the same filters — share one constant —
+   *   or the last one to start wins. Changing a filter applies to messages published after the
+   *   change; copies already made stay and are delivered.
+   * - Where the engine holds the filters, the guarantee is as good as what it holds: Service Bus
+   *   applies subscription rules that infrastructure provisions (the adapter does only with
+   *   `provision: true`); RabbitMQ cannot list bindings, so the binding of a type that no filter
+   *   names any more stays until an operator removes it (rabbitmq/topology.ts). Consumers should
+   *   therefore still complete types they do not handle.
+   *
+   * Types are non-empty strings of at most 255 bytes (RabbitMQ routes by them) without `*` or
+   * `#` (wildcards to RabbitMQ); every adapter rejects others at start.
+   */
+  filters?: Readonly<Record<string, readonly string[]>>;
   /** How long a receive lock holds. Default 30 s. */
   lockMs?: number;
   /** Deliveries before dead-lettering. Default 10. */

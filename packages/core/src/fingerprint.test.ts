@@ -60,4 +60,44 @@ describe("fingerprint v1", () => {
       }),
     ).toBe("Orders.load");
   });
+
+  it("strips exactly as the plain five-pass replace does, whichever passes it skips", () => {
+    const reference = (title: string) =>
+      title
+        .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<guid>")
+        .replace(/\b0x[0-9a-f]+\b/gi, "<hex>")
+        .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b/gi, "<hex>")
+        .replace(/\d+(?:[.,]\d+)*/g, "<n>")
+        .replace(/\s+/g, " ")
+        .trim();
+    const parts = [
+      "Order",
+      "12",
+      "3.5",
+      "1,000",
+      "-",
+      "3F1D2C4B-5A6E-4F70-8A9B-0C1D2E3F4A5B",
+      "0x7FFE",
+      "0xg",
+      "deadbeef",
+      "deadbeef9",
+      "cafe-babe",
+      " ",
+      "  ",
+      "\t",
+      "\n",
+      "\u00a0",
+      "é",
+      "",
+    ];
+    // Every title of up to three parts: all combinations of the features each pass looks for.
+    for (const a of parts) {
+      for (const b of parts) {
+        for (const c of parts) {
+          const title = `${a}${b} ${c}${a}`;
+          expect(stripVariableParts(title), JSON.stringify(title)).toBe(reference(title));
+        }
+      }
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { CanonicalMessage } from "./message";
 
 const GUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
@@ -6,16 +6,24 @@ const HEX_PREFIXED = /\b0x[0-9a-f]+\b/gi;
 // A run of 8+ hex characters with at least one digit: object ids, hashes, trace ids.
 const HEX_ID = /\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b/gi;
 const NUMBER = /\d+(?:[.,]\d+)*/g;
+const HAS_DIGIT = /\d/;
+const HAS_0X = /0x/i;
+// Whitespace other than a single space: what /\s+/ → " " would change.
+const NEEDS_COLLAPSE = /[^\S ]| {2}/;
 
 /** Title with the parts that vary between occurrences of one error replaced by placeholders. */
 export function stripVariableParts(title: string): string {
-  return title
-    .replace(GUID, "<guid>")
-    .replace(HEX_PREFIXED, "<hex>")
-    .replace(HEX_ID, "<hex>")
-    .replace(NUMBER, "<n>")
-    .replace(/\s+/g, " ")
-    .trim();
+  // Each replace is skipped when the string cannot match it (no '-' for a GUID, no "0x", no
+  // digit, no whitespace but single spaces), which leaves it unchanged anyway: most titles
+  // need two of the five passes, and each pass is a scan and a new string.
+  let s = title;
+  if (s.includes("-")) s = s.replace(GUID, "<guid>");
+  if (HAS_DIGIT.test(s)) {
+    if (HAS_0X.test(s)) s = s.replace(HEX_PREFIXED, "<hex>");
+    s = s.replace(HEX_ID, "<hex>").replace(NUMBER, "<n>");
+  }
+  if (NEEDS_COLLAPSE.test(s)) s = s.replace(/\s+/g, " ");
+  return s.trim();
 }
 
 // "   at Namespace.Type.Method(String a) in C:\x.cs:line 42" (.NET) or "    at fn (file.js:1:2)" (V8)
@@ -43,5 +51,6 @@ export function topFrame(m: Pick<CanonicalMessage, "exceptions" | "detail">): st
  */
 export function fingerprintV1(m: Pick<CanonicalMessage, "type" | "title" | "exceptions" | "detail">): string {
   const parts = ["v1", m.type ?? "", stripVariableParts(m.title), topFrame(m) ?? ""];
-  return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 32);
+  // The one-shot hash: a Hash object per message showed on ingest's hot path.
+  return hash("sha256", parts.join("\n"), "hex").slice(0, 32);
 }

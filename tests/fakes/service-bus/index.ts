@@ -26,7 +26,10 @@ import {
  *   (`{topic}/Subscriptions/{sub}/$DeadLetterQueue`), fixed at start; no admin (ATOM/REST) API.
  * - Sender links to the topic: single messages and the SDK's batches (message-format 0x80013700,
  *   one AMQP message whose data sections are the encoded messages); every subscription gets its
- *   own copy. The link advertises `maxMessageSize` (256 KiB, the Standard tier's limit) and a
+ *   own copy — or, for a subscription given a type filter at start (`filters`), only messages
+ *   whose `subject` is one of its types, as the rule the adapter provisions
+ *   (`sys.Label IN (…)`, see filterRule) would; a message no subscription takes is accepted and
+ *   dropped, as by a topic without "filtering messages before publishing". The link advertises `maxMessageSize` (256 KiB, the Standard tier's limit) and a
  *   larger transfer is rejected with `amqp:link:message-size-exceeded`.
  * - Receiver links on a subscription or its dead-letter queue in peek-lock mode (unsettled,
  *   receiver-settles-second): credit-driven delivery, drain, 16-byte lock tokens as delivery tags
@@ -46,7 +49,8 @@ import {
  *
  * What it does not implement (the adapter does not use it): TLS, authorization of any kind,
  * sessions, deferral, scheduling, duplicate detection (message ids are stored, not compared),
- * filters and rules, TTL and expiry, partitioning, transactions, auto-forwarding, receive-and-
+ * rules as such (no SQL or correlation filters, no actions, no rule management: only the fixed
+ * subject lists of `filters`), TTL and expiry, partitioning, transactions, auto-forwarding, receive-and-
  * delete mode, any other management operation (answered 501), persistence, and more than one
  * topic per fake. Its timings (lock expiry at `lockMs` to the millisecond) are tighter than a real
  * namespace's, whose LockDuration is at least 5 seconds.
@@ -60,6 +64,11 @@ export interface FakeServiceBusOptions {
   maxDeliveries?: number;
   /** The topic's maximum message size, advertised on sender links. Default 256 KiB. */
   maxMessageSizeBytes?: number;
+  /**
+   * Per-subscription type filters, fixed at start (the fake has no rule management): a named
+   * subscription gets only messages whose `subject` (the bus type) is listed; others get all.
+   */
+  filters?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** What went over the topic's sender links, for tests of batching and the claim check. */
@@ -126,7 +135,11 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
   const stats: FakeServiceBusStats = { transfers: 0, messages: 0, largestTransferBytes: 0 };
 
   const entities = new Map<string, FakeEntity>();
-  const subscriptions: FakeEntity[] = [];
+  const subscriptions: { entity: FakeEntity; subjects: ReadonlySet<string> | undefined }[] = [];
+  for (const name of Object.keys(options.filters ?? {})) {
+    if (!options.subscriptions.includes(name))
+      throw new Error(`fake: filter for unknown subscription ${name}`);
+  }
   for (const name of options.subscriptions) {
     const path = `${options.topic}/Subscriptions/${name}`;
     const deadLetters = new FakeEntity(`${path}/$DeadLetterQueue`, { lockMs, maxDeliveries: Infinity });
@@ -135,7 +148,8 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
       entities.set(entityKey(entity.path), entity);
       entity.onAvailable = () => pump(entity);
     }
-    subscriptions.push(subscription);
+    const types = options.filters?.[name];
+    subscriptions.push({ entity: subscription, subjects: types && new Set(types) });
   }
 
   const consumers = new Map<FakeEntity, Consumer[]>();
@@ -272,7 +286,8 @@ export async function startFakeServiceBus(options: FakeServiceBusOptions): Promi
         return;
       }
       for (const message of published.messages) {
-        for (const subscription of subscriptions) {
+        for (const { entity: subscription, subjects } of subscriptions) {
+          if (subjects && !subjects.has(String(message.subject ?? ""))) continue;
           subscription.enqueue({
             ...message,
             application_properties: { ...(message.application_properties ?? {}) },

@@ -14,7 +14,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "faultline-batching-"));
   bus = await createBus(
     { kind: "sqlite", file: join(dir, "bus.db"), lockMs: 30_000, maxDeliveries: 10 },
-    { subscriptions: ["indexer"] },
+    { subscriptions: ["indexer"], filters: {} },
   );
   busPublisher = bus.publisher();
 });
@@ -91,6 +91,47 @@ describe("BatchingPublisher", () => {
     expect(outcomes.every((o) => o.kind === "accepted")).toBe(true);
     expect(recording.batches).toEqual([100]);
     expect(await busIds()).toEqual(messages.map((m) => m.id));
+  });
+
+  it("waits while each event-loop turn brings more requests, so they join one commit", async () => {
+    const recording = new RecordingPublisher(busPublisher);
+    const publisher = new BatchingPublisher(recording, { lingerTurns: 4 });
+    // Two requests in the first turn, then one per turn (clients answering at slightly
+    // different moments): the queue grows every turn, so the flush keeps waiting.
+    const outcomes = [publisher.publish([message()]), publisher.publish([message()])];
+    await tick();
+    outcomes.push(publisher.publish([message()]));
+    await tick();
+    outcomes.push(publisher.publish([message()]));
+    expect((await Promise.all(outcomes)).every((o) => o.kind === "accepted")).toBe(true);
+    expect(recording.batches).toEqual([4]);
+  });
+
+  it("commits a lone request on the first quiet turn, and lingers at most lingerTurns turns", async () => {
+    const recording = new RecordingPublisher(busPublisher);
+    const publisher = new BatchingPublisher(recording, { lingerTurns: 2 });
+    expect(await publisher.publish([message()])).toEqual({ kind: "accepted" });
+    expect(recording.batches).toEqual([1]);
+    // A request every turn: after the first turn and two more, the batch goes without the rest.
+    const outcomes: Promise<PublishOutcome>[] = [];
+    for (let turn = 0; turn < 6; turn++) {
+      outcomes.push(publisher.publish([message()]));
+      outcomes.push(publisher.publish([message()]));
+      await tick();
+    }
+    await Promise.all(outcomes);
+    expect(recording.batches[1]).toBeLessThanOrEqual(2 * 3);
+    expect(recording.batches.slice(1).reduce((a, b) => a + b, 0)).toBe(12);
+  });
+
+  it("with lingerTurns 0 commits what the first turn holds", async () => {
+    const recording = new RecordingPublisher(busPublisher);
+    const publisher = new BatchingPublisher(recording, { lingerTurns: 0 });
+    const first = publisher.publish([message()]);
+    await tick();
+    const second = publisher.publish([message()]);
+    await Promise.all([first, second]);
+    expect(recording.batches).toEqual([1, 1]);
   });
 
   it("keeps request order across batches and never splits a request", async () => {

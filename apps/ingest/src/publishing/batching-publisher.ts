@@ -22,6 +22,11 @@ export interface BatchingPublisherOptions {
   maxQueuedBytes?: number;
   /** Commits running at once. One suits a single-writer engine such as SQLite. */
   maxInFlight?: number;
+  /**
+   * Event-loop turns a flush may wait beyond the first while each turn brings more messages
+   * (0: flush on the first turn, whatever arrives). See the class comment.
+   */
+  lingerTurns?: number;
   /** What a refused request is told to wait before retrying. */
   retryAfterSeconds?: number;
   /** Called when a commit fails, for the log; the requests of the batch are answered regardless. */
@@ -42,12 +47,18 @@ const ACCEPTED: PublishOutcome = { kind: "accepted" };
  * batch once the bus has durably accepted it.
  *
  * Flush policy (no timer): when idle, the first message schedules a flush with setImmediate, so
- * every request whose body completed in the same event-loop turn joins the batch and a lone
- * request pays no added latency. While a commit is in flight, requests accumulate; when it ends,
- * the next batch takes what is waiting (up to maxBatchMessages). So the commit itself is the
- * batching window: under load batches grow to amortise the commit's fsync, when idle they are
- * small and immediate. A fixed linger timer would only add latency on a 2-core machine where the
- * commit already dominates.
+ * every request whose body completed in the same event-loop turn joins the batch. If that turn
+ * brought more messages, the flush waits another turn, and so on while each turn brings more
+ * (at most lingerTurns, default 4, and never past maxBatchMessages): under load the clients whose
+ * answers were just written send their next request within a turn or two, and those join this
+ * commit rather than wait a whole commit for the next. A turn with nothing to read passes in
+ * microseconds, so a lone request is committed at once. While a commit is in flight, requests
+ * accumulate; when it ends, the next batch takes what is waiting (up to maxBatchMessages).
+ *
+ * Why: the commit's cost is mostly fixed (the fsync, ~0.5 ms on SQLite, which blocks the event
+ * loop), so bigger batches mean less of it per message. Measured at 32 connections: 16 → 24
+ * messages per commit and ~5% more requests/s. A fixed linger timer would add latency to every
+ * request, including the lone ones; this waits only while requests are in fact arriving.
  */
 export class BatchingPublisher {
   readonly #publisher: BusPublisher;
@@ -55,6 +66,7 @@ export class BatchingPublisher {
   readonly #maxQueuedMessages: number;
   readonly #maxQueuedBytes: number;
   readonly #maxInFlight: number;
+  readonly #lingerTurns: number;
   readonly #retryAfterSeconds: number;
   readonly #onPublishError: (error: unknown, messages: number) => void;
 
@@ -62,6 +74,8 @@ export class BatchingPublisher {
   /** Messages and bytes held in memory, queued or in flight: the bound applies to both. */
   #heldMessages = 0;
   #heldBytes = 0;
+  /** Messages in #queue, waiting for a commit. */
+  #queuedMessages = 0;
   #inFlight = 0;
   #flushScheduled = false;
   #closed = false;
@@ -73,6 +87,7 @@ export class BatchingPublisher {
     this.#maxQueuedMessages = options.maxQueuedMessages ?? 20_000;
     this.#maxQueuedBytes = options.maxQueuedBytes ?? 64 * 1024 * 1024;
     this.#maxInFlight = options.maxInFlight ?? 1;
+    this.#lingerTurns = options.lingerTurns ?? 4;
     this.#retryAfterSeconds = options.retryAfterSeconds ?? 1;
     this.#onPublishError = options.onPublishError ?? (() => {});
   }
@@ -101,6 +116,7 @@ export class BatchingPublisher {
     this.#heldBytes += bytes;
     return new Promise<PublishOutcome>((resolve) => {
       this.#queue.push({ messages, bytes, resolve });
+      this.#queuedMessages += messages.length;
       this.#schedule();
     });
   }
@@ -127,10 +143,20 @@ export class BatchingPublisher {
   #schedule(): void {
     if (this.#flushScheduled || this.#inFlight >= this.#maxInFlight) return;
     this.#flushScheduled = true;
-    setImmediate(() => {
+    let turns = 0;
+    let queued = this.#queuedMessages;
+    const flushWhenQuiet = () => {
+      const now = this.#queuedMessages;
+      if (turns < this.#lingerTurns && now > queued && now < this.#maxBatchMessages && !this.#closed) {
+        turns++;
+        queued = now;
+        setImmediate(flushWhenQuiet);
+        return;
+      }
       this.#flushScheduled = false;
       this.#flush();
-    });
+    };
+    setImmediate(flushWhenQuiet);
   }
 
   #flush(): void {
@@ -150,6 +176,7 @@ export class BatchingPublisher {
       count += next.messages.length;
       taken++;
     }
+    this.#queuedMessages -= count;
     return this.#queue.splice(0, taken);
   }
 

@@ -9,7 +9,9 @@ import {
   type ServiceBusReceiver,
   type ServiceBusSender,
 } from "@azure/service-bus";
+import { createHash } from "node:crypto";
 import Long from "long";
+import { subscriptionFilters } from "../filters";
 import {
   type Bus,
   type BusMessage,
@@ -43,10 +45,12 @@ export interface ServiceBusBusOptions extends BusOptions {
    */
   claimCheck?: { store: ClaimCheckStore; thresholdBytes?: number };
   /**
-   * Create the topic and any missing subscription at start with the administration client (HTTPS,
-   * needs a Manage claim; Service Bus emulators and the test fake do not offer it). Off by
-   * default: production entities are provisioned by infrastructure, with LockDuration and
-   * MaxDeliveryCount set there.
+   * Create the topic and any missing subscription at start, and set each subscription's rule to
+   * its filter, with the administration client (HTTPS, needs a Manage claim; Service Bus
+   * emulators and the test fake do not offer it). Off by default: production entities are
+   * provisioned by infrastructure, with LockDuration, MaxDeliveryCount and the rules that
+   * implement `filters` set there — see `filterRule` for the rule to create; without it a
+   * subscription gets every type (Service Bus's `$Default` rule).
    */
   provision?: boolean;
   /** The SDK's retry policy; the default gives up on an unreachable namespace within seconds. */
@@ -81,7 +85,16 @@ const DEFAULT_RETRY: RetryOptions = {
 
 /**
  * The bus on Azure Service Bus: one topic, one subscription per consumer kind, every subscription
- * gets a copy of every message (that is Service Bus's own topic semantics).
+ * gets a copy of every message its rules accept (that is Service Bus's own topic semantics).
+ *
+ * Filters (BusOptions.filters) are subscription rules, evaluated by Service Bus when a message is
+ * published, so a filtered-out copy is never stored: the bus type travels as `subject`
+ * (`sys.Label` to a SQL filter), and a filtered subscription has the one rule `filterRule` gives
+ * instead of `$Default` (which accepts everything). With `provision: true` the adapter sets the
+ * rules; otherwise infrastructure must, and the adapter cannot check (that needs Manage rights),
+ * so a subscription provisioned without the rule receives every type. A message no rule accepts
+ * is accepted by the topic and dropped — unless the topic has "filtering messages before
+ * publishing" enabled, which makes such a send fail; leave it off.
  *
  * How the Bus guarantees map onto Service Bus:
  * - publish → batches built with createMessageBatch/tryAddMessage (split into as many batches as
@@ -106,7 +119,9 @@ const DEFAULT_RETRY: RetryOptions = {
 export async function createServiceBusBus(options: ServiceBusBusOptions): Promise<Bus> {
   const endpoint = /Endpoint=sb:\/\/([^;/]+)/i.exec(options.connectionString)?.[1];
   if (!endpoint) throw new Error("the Service Bus connection string has no Endpoint=sb://…");
-  if (options.provision) await provision(options);
+  // Validated even when infrastructure owns the rules: a typo is a startup error everywhere.
+  const filters = subscriptionFilters("azure-service-bus bus", options);
+  if (options.provision) await provision(options, filters);
 
   const client = new ServiceBusClient(options.connectionString, {
     retryOptions: { ...DEFAULT_RETRY, ...options.retryOptions },
@@ -152,8 +167,41 @@ export async function deleteServiceBusTopic(connectionString: string, topic: str
   if (await admin.topicExists(topic)) await admin.deleteTopic(topic);
 }
 
-/** Creates the topic (with duplicate detection) and the missing subscriptions. */
-async function provision(options: ServiceBusBusOptions): Promise<void> {
+/** The rule Service Bus gives a new subscription: a TrueFilter, accepting every message. */
+const DEFAULT_RULE = "$Default";
+
+/**
+ * The one subscription rule that implements a filter: a SQL filter on the message's subject
+ * (`sys.Label`), where the adapter puts the bus type; `undefined` (no filter) is Service Bus's
+ * own `$Default` rule. One rule rather than one per type so a message never matches twice. The
+ * name is derived from the expression, so that a changed filter is a new rule: provisioning
+ * adds it before removing the old one, and the subscription is never without a rule. For
+ * infrastructure templates (Bicep, Terraform) that provision the rules themselves.
+ */
+export function filterRule(types: readonly string[] | undefined): { name: string; sqlExpression: string } {
+  if (types === undefined) return { name: DEFAULT_RULE, sqlExpression: "1=1" };
+  // A SQL string literal doubles its quotes; `1=0` because `IN ()` is not valid SQL.
+  const sqlExpression =
+    types.length === 0
+      ? "1=0"
+      : `sys.Label IN (${[...types]
+          .sort()
+          .map((type) => `'${type.replaceAll("'", "''")}'`)
+          .join(", ")})`;
+  // Rule names are at most 50 characters.
+  const hash = createHash("sha256").update(sqlExpression).digest("hex").slice(0, 16);
+  return { name: `faultline-types-${hash}`, sqlExpression };
+}
+
+/**
+ * Creates the topic (with duplicate detection) and the missing subscriptions, and gives each
+ * subscription exactly the rule of its filter. Several processes may provision at once: each
+ * step tolerates finding the work done (a rule created meanwhile, one already deleted).
+ */
+async function provision(
+  options: ServiceBusBusOptions,
+  filters: ReadonlyMap<string, readonly string[] | undefined>,
+): Promise<void> {
   const admin = new ServiceBusAdministrationClient(options.connectionString);
   if (!(await admin.topicExists(options.topic))) {
     await admin.createTopic(options.topic, {
@@ -162,13 +210,37 @@ async function provision(options: ServiceBusBusOptions): Promise<void> {
     });
   }
   const lockSeconds = Math.max(MIN_LOCK_MS, options.lockMs ?? 30_000) / 1000;
-  for (const subscription of options.subscriptions) {
-    if (await admin.subscriptionExists(options.topic, subscription)) continue;
-    await admin.createSubscription(options.topic, subscription, {
-      lockDuration: `PT${lockSeconds}S`,
-      maxDeliveryCount: options.maxDeliveries ?? 10,
-    });
+  for (const [subscription, types] of filters) {
+    const rule = filterRule(types);
+    if (!(await admin.subscriptionExists(options.topic, subscription))) {
+      await admin.createSubscription(options.topic, subscription, {
+        lockDuration: `PT${lockSeconds}S`,
+        maxDeliveryCount: options.maxDeliveries ?? 10,
+        defaultRuleOptions: { name: rule.name, filter: { sqlExpression: rule.sqlExpression } },
+      });
+      continue;
+    }
+    const existing: string[] = [];
+    for await (const found of admin.listRules(options.topic, subscription)) existing.push(found.name);
+    // The wanted rule first, then the others go: in between a message may match twice, which
+    // at-least-once delivery allows; never matching nothing, which would lose it.
+    if (!existing.includes(rule.name)) {
+      await admin
+        .createRule(options.topic, subscription, rule.name, { sqlExpression: rule.sqlExpression })
+        .catch(ignoreStatus(409));
+    }
+    for (const name of existing) {
+      if (name !== rule.name)
+        await admin.deleteRule(options.topic, subscription, name).catch(ignoreStatus(404));
+    }
   }
+}
+
+/** For provisioning steps another process may have done first: ignore that HTTP status. */
+function ignoreStatus(status: number): (error: unknown) => void {
+  return (error) => {
+    if ((error as { statusCode?: unknown }).statusCode !== status) throw error;
+  };
 }
 
 class Publisher implements BusPublisher {

@@ -1,3 +1,4 @@
+import { subscriptionFilters } from "../filters";
 import type { Bus, BusOptions } from "../types";
 import { BrokerConnection } from "./connection";
 import { RabbitMqPublisher } from "./publisher";
@@ -8,8 +9,9 @@ import { declareTopology, topologyFor, validateNames } from "./topology";
  * The bus on RabbitMQ (AMQP 0-9-1, through amqplib), for self-hosting.
  *
  * How the Bus guarantees map onto the broker (details where each is implemented):
- * - Topic and subscriptions: a durable fanout exchange; one durable quorum queue per
- *   subscription bound to it, so each gets its own copy (topology.ts).
+ * - Topic and subscriptions: a durable topic exchange, messages routed by their type; one
+ *   durable quorum queue per subscription, bound by the types of its filter (or by the catch-all
+ *   `#` without one), so each gets its own copy of what it takes (topology.ts).
  * - Publish resolves once the broker confirmed every message (publisher confirms); messages are
  *   persistent and carry the bus id as message-id (publisher.ts).
  * - Peek-lock: a delivery is unacked on the subscriber's channel; the lock timeout is a timer in
@@ -57,10 +59,11 @@ function redact(url: string): string {
 }
 
 /**
- * Connects, declares (idempotently) the exchanges and the queues of `options.subscriptions`, and
- * returns the bus. Rejects if the broker cannot be reached, refuses the credentials, or has a
- * queue of this bus declared with other arguments (e.g. another maxDeliveries) — a startup error
- * rather than a bus that fails later.
+ * Connects, declares (idempotently) the exchanges, the queues of `options.subscriptions` and
+ * their bindings per `options.filters`, and returns the bus. Rejects if the broker cannot be
+ * reached, refuses the credentials, has a queue of this bus declared with other arguments (e.g.
+ * another maxDeliveries), or has its exchange declared as another type (a fanout exchange from
+ * before filters) — a startup error rather than a bus that fails later.
  *
  * `subscriber(name)` accepts only the subscriptions listed in the options: a synchronous call
  * cannot ask the broker, and every process names the subscriptions it uses at start anyway.
@@ -77,12 +80,13 @@ export async function createRabbitMqBus(options: RabbitMqBusOptions): Promise<Bu
     throw new Error("rabbitmq bus: `url` must be an amqp:// or amqps:// URL");
   }
   validateNames(options.exchange, options.subscriptions);
-  const subscriptions = [...new Set(options.subscriptions)];
+  const filters = subscriptionFilters("rabbitmq bus", options);
+  const subscriptions = [...filters.keys()];
   const topology = topologyFor(options.exchange);
   const connection = new BrokerConnection(
     options.url,
     options.connectionName ?? `faultline bus (pid ${process.pid})`,
-    (channel) => declareTopology(channel, topology, subscriptions, maxDeliveries),
+    (channel) => declareTopology(channel, topology, filters, maxDeliveries),
   );
   await connection.current();
 

@@ -1,4 +1,5 @@
 import type { ConfirmChannel, Options } from "amqplib";
+import { MAX_TYPE_BYTES } from "../filters";
 import type { BusMessage, BusPublisher } from "../types";
 import type { BrokerConnection } from "./connection";
 import type { Topology } from "./topology";
@@ -9,6 +10,8 @@ const PING_TIMEOUT_MS = 5_000;
 export interface Outgoing {
   content: Buffer;
   options: Options.Publish;
+  /** This message's routing key, instead of the one given for the whole call. */
+  routingKey?: string;
 }
 
 /** Rejects with `message` if `promise` has not settled within `ms`. */
@@ -57,7 +60,7 @@ export async function publishConfirmed(
   timeoutMs: number,
 ): Promise<void> {
   const confirms: Promise<void>[] = [];
-  for (const { content, options } of outgoing) {
+  for (const { content, options, routingKey: ownKey } of outgoing) {
     let settle!: (error: unknown) => void;
     const confirmed = new Promise<void>((resolve, reject) => {
       settle = (error) =>
@@ -68,7 +71,9 @@ export async function publishConfirmed(
     confirmed.catch(() => {});
     confirms.push(confirmed);
     // Throws at once if the channel is already closed; the caller then sees that error.
-    const hasRoom = channel.publish(exchange, routingKey, content, options, (error) => settle(error));
+    const hasRoom = channel.publish(exchange, ownKey ?? routingKey, content, options, (error) =>
+      settle(error),
+    );
     // amqplib would buffer without limit; waiting for 'drain' keeps a huge batch from doing so.
     if (!hasRoom) await drainedOrClosed(channel);
   }
@@ -80,10 +85,13 @@ export async function publishConfirmed(
 }
 
 /**
- * Publishes to the bus's fanout exchange over the connection's shared confirm channel. Every
- * message is persistent (delivery mode 2) and carries the bus message id as `message-id` (the
- * idempotency key consumers dedupe by), the bus type as `type`, and the publish time as
- * `timestamp` — in seconds, as AMQP 0-9-1 defines it, so that tools show it right.
+ * Publishes to the bus's topic exchange over the connection's shared confirm channel, with the
+ * bus type as routing key, so the exchange copies each message only to the queues whose filter
+ * takes its type (topology.ts). Every message is persistent (delivery mode 2) and carries the bus
+ * message id as `message-id` (the idempotency key consumers dedupe by), the bus type as `type`,
+ * and the publish time as `timestamp` — in seconds, as AMQP 0-9-1 defines it, so that tools show
+ * it right. A message no queue is bound for is confirmed by the broker and dropped (it is not
+ * published `mandatory`): BusOptions.filters' "accepted and stored nowhere".
  */
 export class RabbitMqPublisher implements BusPublisher {
   private closed = false;
@@ -102,6 +110,10 @@ export class RabbitMqPublisher implements BusPublisher {
         throw new TypeError("bus message id must be a non-empty string");
       }
       if (typeof m.type !== "string") throw new TypeError(`bus message ${m.id}: type must be a string`);
+      // The type is the routing key, an AMQP short string.
+      if (Buffer.byteLength(m.type) > MAX_TYPE_BYTES) {
+        throw new TypeError(`bus message ${m.id}: type is longer than ${MAX_TYPE_BYTES} bytes`);
+      }
       if (!(m.body instanceof Uint8Array)) {
         throw new TypeError(`bus message ${m.id}: body must be a Uint8Array`);
       }
@@ -115,6 +127,7 @@ export class RabbitMqPublisher implements BusPublisher {
       this.topology.exchange,
       "",
       messages.map((m) => ({
+        routingKey: m.type,
         content: asBuffer(m.body),
         options: { persistent: true, messageId: m.id, type: m.type, timestamp },
       })),

@@ -246,7 +246,7 @@ describe.skipIf(skipReason !== undefined)(
       const exchange = uniqueExchange();
       const bus = await createBus(
         { kind: "rabbitmq", url: url!, exchange, lockMs: 1_000, maxDeliveries: 2 },
-        { subscriptions: ["s"] },
+        { subscriptions: ["s"], filters: {} },
       );
       onTestFinished(async () => {
         await bus.close();
@@ -273,6 +273,90 @@ describe.skipIf(skipReason !== undefined)(
       await expect(
         createRabbitMqBus({ url: url!, exchange, subscriptions: ["s"], maxDeliveries: 5 }),
       ).rejects.toThrow(/exists with other arguments.*maxDeliveries 5/);
+    });
+
+    it("the broker routes by type: a filtered queue never holds another type", async () => {
+      const exchange = uniqueExchange();
+      const bus = await useBus({
+        exchange,
+        subscriptions: ["errors", "counts", "all"],
+        filters: { errors: ["message.v1"], counts: ["burst-counts.v1"] },
+      });
+      const run = randomUUID();
+      const types = ["message.v1", "burst-counts.v1", "message.v1", "nobody.v1"];
+      await bus
+        .publisher()
+        .publish(types.map((type, i) => ({ id: `${run}-${i}`, type, body: Buffer.from(type) })));
+
+      // Counted in the queues themselves: the filter is the broker's, not the receiver's.
+      const model = await connect(url!);
+      onTestFinished(() => model.close());
+      const channel = await model.createChannel();
+      const topology = topologyFor(exchange);
+      const depth = async (sub: string) => (await channel.checkQueue(topology.queue(sub))).messageCount;
+      expect([await depth("errors"), await depth("counts"), await depth("all")]).toEqual([2, 1, 4]);
+    });
+
+    it("filters changed at restart rebind the queues: a type another subscription names, or the catch-all, stops arriving", async () => {
+      const exchange = uniqueExchange();
+      const first = await createRabbitMqBus({
+        url: url!,
+        exchange,
+        subscriptions: ["s", "t"],
+        filters: { s: ["a.v1"], t: ["b.v1"] },
+      });
+      await first.close();
+      const swapped = await useBus({
+        exchange,
+        subscriptions: ["s", "t", "u"],
+        filters: { s: ["b.v1"], t: ["a.v1"] },
+      });
+      const run = randomUUID();
+      const publish = (bus: Bus, types: string[]) =>
+        bus
+          .publisher()
+          .publish(types.map((type, i) => ({ id: `${run}-${type}-${i}`, type, body: Buffer.alloc(1) })));
+      const model = await connect(url!);
+      onTestFinished(() => model.close());
+      const channel = await model.createChannel();
+      const topology = topologyFor(exchange);
+      const depths = async () =>
+        Promise.all(
+          ["s", "t", "u"].map(async (sub) => (await channel.checkQueue(topology.queue(sub))).messageCount),
+        );
+
+      await publish(swapped, ["a.v1", "b.v1"]);
+      // s and t each hold one message, not two: the bindings of their first filters are gone.
+      expect(await depths()).toEqual([1, 1, 2]);
+      const s = swapped.subscriber("s");
+      const fromS = await receiveCount(s, 1);
+      expect(fromS.map((m) => m.type)).toEqual(["b.v1"]);
+      await s.complete(fromS);
+
+      // u without a filter had the catch-all; given one, the catch-all goes.
+      const narrowed = await createRabbitMqBus({
+        url: url!,
+        exchange,
+        subscriptions: ["s", "t", "u"],
+        filters: { s: ["b.v1"], t: ["a.v1"], u: ["b.v1"] },
+      });
+      onTestFinished(() => narrowed.close());
+      await publish(narrowed, ["a.v1", "b.v1", "c.v1"]);
+      expect(await depths()).toEqual([1, 2, 3]);
+    });
+
+    it("an exchange from before filters (fanout) is a startup error that says what to do", async () => {
+      const exchange = uniqueExchange();
+      const model = await connect(url!);
+      onTestFinished(async () => {
+        await model.close();
+        await deleteTopology(exchange, ["s"]);
+      });
+      const channel = await model.createChannel();
+      await channel.assertExchange(exchange, "fanout", { durable: true });
+      await expect(createRabbitMqBus({ url: url!, exchange, subscriptions: ["s"] })).rejects.toThrow(
+        new RegExp(`exchange "${exchange}" exists with another type than "topic".*delete the exchange once`),
+      );
     });
 
     it("the broker dead-letters a last delivery whose receiver went away, and the reason says so", async () => {

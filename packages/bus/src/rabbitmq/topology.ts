@@ -4,8 +4,14 @@ import type { Channel } from "amqplib";
  * The broker objects of one bus, all derived from the exchange name so that two buses (say,
  * production and a test run) on one broker never share anything:
  *
- * - `<exchange>`: durable fanout exchange, the topic. Fanout because every subscription gets
- *   every message; routing keys are not used.
+ * - `<exchange>`: durable topic exchange, the topic. Messages are published with their bus type
+ *   as routing key (`message.v1`), so the broker copies a message only to the queues bound for
+ *   its type: a subscription with a filter (BusOptions.filters) has one binding per type, the
+ *   binding key being the type itself (types contain no `*` or `#`, so a binding key matches
+ *   exactly that type); one without a filter has the catch-all binding `#`. A topic exchange
+ *   rather than a headers exchange (match on a header) because routing on the key needs no extra
+ *   header and is the broker's fast path; rather than a direct exchange because direct has no
+ *   catch-all. A queue bound both by `#` and by a type gets one copy, not two.
  * - `<exchange>.<subscription>`: one durable quorum queue per subscription, bound to it.
  * - `<exchange>.dead-letter`: durable direct exchange, the dead-letter exchange of every
  *   subscription queue, routing by subscription name.
@@ -27,6 +33,9 @@ export function topologyFor(exchange: string): Topology {
     deadLetterQueue: (subscription) => `${exchange}.${subscription}.dead-letter`,
   };
 }
+
+/** The binding of a subscription without a filter: every routing key, i.e. every type. */
+export const CATCH_ALL = "#";
 
 /** AMQP 0-9-1 names are short strings: at most 255 bytes. */
 const MAX_NAME_BYTES = 255;
@@ -77,16 +86,37 @@ export function validateNames(exchange: string, subscriptions: readonly string[]
  *
  * Queue arguments cannot change after declaration: redeclaring with another maxDeliveries fails
  * with PRECONDITION_FAILED, which `declareTopology` turns into an error that says what to do.
+ * The same goes for the exchange's type: an exchange declared `fanout` (by a bus from before
+ * filters) must be deleted once; the queues keep their messages and are bound anew.
+ *
+ * Filters are bindings, so a start applies the filters it was given: it binds each filtered
+ * queue by its types first, then removes the bindings that would let other types in — the
+ * catch-all, and every type another subscription's filter names (the types a previous filter
+ * can plausibly have had). AMQP 0-9-1 cannot list bindings, so a binding for a type that no
+ * filter names any more stays until an operator removes it (management UI, or
+ * `rabbitmqadmin delete binding …`); consumers complete types they do not handle, so such a
+ * leftover costs queue space, not correctness of the consumer. Messages already queued stay.
  */
 export async function declareTopology(
   channel: Channel,
   topology: Topology,
-  subscriptions: readonly string[],
+  filters: ReadonlyMap<string, readonly string[] | undefined>,
   maxDeliveries: number,
 ): Promise<void> {
-  await channel.assertExchange(topology.exchange, "fanout", { durable: true });
+  try {
+    await channel.assertExchange(topology.exchange, "topic", { durable: true });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 406) {
+      throw new Error(
+        `rabbitmq bus: exchange "${topology.exchange}" exists with another type than "topic" (a bus from before subscription filters declared it "fanout"); exchange types cannot change, so delete the exchange once (management UI, or \`rabbitmqadmin delete exchange name=${topology.exchange}\`) and start again — its queues and their messages stay, and the bus binds them to the new exchange. Broker said: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
   await channel.assertExchange(topology.deadLetterExchange, "direct", { durable: true });
-  for (const subscription of subscriptions) {
+  const namedTypes = new Set([...filters.values()].flatMap((types) => types ?? []));
+  for (const [subscription, types] of filters) {
     const deadLetterQueue = topology.deadLetterQueue(subscription);
     // The dead-letter queue first, so that nothing dead-lettered in between has nowhere to go.
     await channel.assertQueue(deadLetterQueue, {
@@ -116,6 +146,16 @@ export async function declareTopology(
       }
       throw error;
     }
-    await channel.bindQueue(queue, topology.exchange, "");
+    if (types === undefined) {
+      await channel.bindQueue(queue, topology.exchange, CATCH_ALL);
+      continue;
+    }
+    // Wanted bindings first, so that no type the filter takes goes unrouted in between.
+    for (const type of types) await channel.bindQueue(queue, topology.exchange, type);
+    // Unbinding a binding that does not exist is a no-op for the broker.
+    await channel.unbindQueue(queue, topology.exchange, CATCH_ALL);
+    for (const type of namedTypes) {
+      if (!types.includes(type)) await channel.unbindQueue(queue, topology.exchange, type);
+    }
   }
 }

@@ -13,18 +13,23 @@ import {
   type ReceivedMessage,
   type ReceiveOptions,
 } from "../types";
+import { subscriptionFilters } from "../filters";
 
 /**
  * The embedded bus: a durable queue in one SQLite file that several processes open at once
  * (ingest publishes, each consumer kind runs one or more competing processes).
  *
  * Tables (all prefixed `bus_` so the file could share a database if ever needed):
- * - `bus_subscriptions(id, name)`.
- * - `bus_bodies(seq, id, type, body, enqueued_at, pending)`: every published message once;
+ * - `bus_subscriptions(id, name, types)`: `types` is the subscription's filter as a JSON array of
+ *   message types, NULL for "every type" (BusOptions.filters). Each bus start writes the filters
+ *   it was given, so a changed filter takes effect when the processes restart; deliveries already
+ *   fanned out under the old filter stay and are delivered.
+ * - `bus_bodies(seq, id, type, body, enqueued_at, pending)`: every published message that at
+ *   least one subscription accepts, once (one that none accepts is not stored at all);
  *   `seq` (AUTOINCREMENT, so never reused) is the publish order, `pending` counts the delivery
  *   rows still pointing at it, so the body is deleted the moment the last one is settled.
  * - `bus_deliveries(sub, seq, delivery_count, locked_until, lock_token)`, WITHOUT ROWID with
- *   primary key (sub, seq): one row per subscription and message. The table is clustered in
+ *   primary key (sub, seq): one row per message and subscription whose filter accepts it. The table is clustered in
  *   exactly the order receive reads it ("this subscription, oldest first"), so receive needs no
  *   secondary index and each row stays a few dozen bytes however large the body.
  * - `bus_dead_letters`: a copy of the message with the reason; dead letters are rare, so copying
@@ -38,7 +43,11 @@ import {
  * lock expired (and which may have been redelivered to someone else) gets LockLostError.
  */
 
-const SCHEMA_VERSION = 1;
+/**
+ * 1: the first schema. 2: `bus_subscriptions.types` (filters); a version-1 file is upgraded in
+ * place when a bus opens it (createSchema).
+ */
+const SCHEMA_VERSION = 2;
 const DEFAULT_LOCK_MS = 30_000;
 const DEFAULT_MAX_DELIVERIES = 10;
 /**
@@ -115,9 +124,10 @@ function retryWhileBusy<T>(fn: () => T): T {
   }
 }
 
-function createSchema(db: Db, subscriptions: readonly string[]): void {
-  // One IMMEDIATE transaction: processes that open a new file at once queue up here, and each
-  // finds the work already done by the first (every statement is idempotent).
+function createSchema(db: Db, filters: ReadonlyMap<string, readonly string[] | undefined>): void {
+  // One IMMEDIATE transaction: processes that open a new file (or upgrade an old one) at once
+  // queue up here, and each finds the work already done by the first (every statement is
+  // idempotent, and the upgrade looks at the table, not only at user_version).
   retryWhileBusy(() =>
     db
       .transaction(() => {
@@ -130,7 +140,8 @@ function createSchema(db: Db, subscriptions: readonly string[]): void {
         db.exec(`
           CREATE TABLE IF NOT EXISTS bus_subscriptions (
             id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE
+            name TEXT NOT NULL UNIQUE,
+            types TEXT
           );
           CREATE TABLE IF NOT EXISTS bus_bodies (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -161,15 +172,26 @@ function createSchema(db: Db, subscriptions: readonly string[]): void {
           );
           CREATE INDEX IF NOT EXISTS bus_dead_letters_by_sub ON bus_dead_letters (sub, dl);
         `);
+        // Version 1 → 2: a file made before filters has the table without `types`. Adding a
+        // nullable column rewrites nothing, and NULL ("every type") is what version 1 did.
+        const columns = db.prepare("SELECT name FROM pragma_table_info('bus_subscriptions')").pluck().all();
+        if (!columns.includes("types")) db.exec("ALTER TABLE bus_subscriptions ADD COLUMN types TEXT");
         if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-        const insert = db.prepare("INSERT OR IGNORE INTO bus_subscriptions (name) VALUES (?)");
-        for (const name of subscriptions) insert.run(name);
+        const upsert = db.prepare<[string, string | null]>(
+          "INSERT INTO bus_subscriptions (name, types) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET types = excluded.types",
+        );
+        for (const [name, types] of filters)
+          upsert.run(name, types === undefined ? null : JSON.stringify(types));
       })
       .immediate(),
   );
 }
 
-function validateOptions(options: SqliteBusOptions): { lockMs: number; maxDeliveries: number } {
+function validateOptions(options: SqliteBusOptions): {
+  lockMs: number;
+  maxDeliveries: number;
+  filters: Map<string, readonly string[] | undefined>;
+} {
   const lockMs = options.lockMs ?? DEFAULT_LOCK_MS;
   const maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
   if (!options.file) throw new Error("sqlite bus: `file` is required");
@@ -184,7 +206,7 @@ function validateOptions(options: SqliteBusOptions): { lockMs: number; maxDelive
       throw new Error("sqlite bus: subscription names must be non-empty strings");
     }
   }
-  return { lockMs, maxDeliveries };
+  return { lockMs, maxDeliveries, filters: subscriptionFilters("sqlite bus", options) };
 }
 
 /**
@@ -192,7 +214,7 @@ function validateOptions(options: SqliteBusOptions): { lockMs: number; maxDelive
  * it. Safe to call from several processes on the same file at once.
  */
 export function createSqliteBus(options: SqliteBusOptions): Bus {
-  const { lockMs, maxDeliveries } = validateOptions(options);
+  const { lockMs, maxDeliveries, filters } = validateOptions(options);
   const file = options.file;
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
 
@@ -203,7 +225,7 @@ export function createSqliteBus(options: SqliteBusOptions): Bus {
   // a connection can never interleave inside one.
   const writer = openConnection(file, "FULL");
   try {
-    createSchema(writer, options.subscriptions);
+    createSchema(writer, filters);
   } catch (error) {
     writer.close();
     throw error;
@@ -258,7 +280,20 @@ interface PublishStatements {
  * over hundreds of messages.
  */
 function publishStatements(db: Db): PublishStatements {
-  const subscriptions = db.prepare<[], number>("SELECT id FROM bus_subscriptions ORDER BY id").pluck();
+  const subscriptions = db.prepare<[], { id: number; types: string | null }>(
+    "SELECT id, types FROM bus_subscriptions ORDER BY id",
+  );
+  /** Parsed filters by their stored text: the few subscriptions are read on every publish. */
+  const parsed = new Map<string, ReadonlySet<string>>();
+  const accepts = (types: string | null, type: string) => {
+    if (types === null) return true;
+    let set = parsed.get(types);
+    if (!set) {
+      set = new Set(JSON.parse(types) as string[]);
+      parsed.set(types, set);
+    }
+    return set.has(type);
+  };
   const insertBody = db.prepare<[string, string, Uint8Array, number, number]>(
     "INSERT INTO bus_bodies (id, type, body, enqueued_at, pending) VALUES (?, ?, ?, ?, ?)",
   );
@@ -269,13 +304,23 @@ function publishStatements(db: Db): PublishStatements {
     // One transaction for the whole batch: the commit (and its fsync) dominates the cost, so
     // hundreds of messages cost about as much as one.
     insertBatch: db.transaction((messages: readonly BusMessage[]) => {
-      // Read inside the transaction so a subscription another process just created gets its copy.
+      // Read inside the transaction so a subscription another process just created, or a filter
+      // it just changed, applies from this publish on.
       const subs = subscriptions.all();
       if (subs.length === 0) return; // nobody would ever receive it
+      // The fan-out of each type, worked out once per batch (a batch is mostly one type).
+      const fanOut = new Map<string, number[]>();
       const now = Date.now();
       for (const m of messages) {
-        const { lastInsertRowid } = insertBody.run(m.id, m.type, m.body, now, subs.length);
-        for (const sub of subs) insertDelivery.run(sub, lastInsertRowid);
+        let targets = fanOut.get(m.type);
+        if (!targets) {
+          targets = subs.filter((sub) => accepts(sub.types, m.type)).map((sub) => sub.id);
+          fanOut.set(m.type, targets);
+        }
+        // A type no subscription takes is accepted and stored nowhere (see BusOptions.filters).
+        if (targets.length === 0) continue;
+        const { lastInsertRowid } = insertBody.run(m.id, m.type, m.body, now, targets.length);
+        for (const sub of targets) insertDelivery.run(sub, lastInsertRowid);
       }
     }).immediate,
     // Taking and releasing the write lock shows the file is reachable and writable.

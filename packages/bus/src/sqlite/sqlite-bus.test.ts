@@ -78,6 +78,7 @@ function startWorker(args: {
   batch: number;
   workMs?: number;
   mode: "drain" | "hold";
+  filters?: Record<string, string[]>;
 }): Worker {
   const child = spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify({ workMs: 0, ...args })], {
     cwd: PACKAGE_DIR,
@@ -110,6 +111,47 @@ const completedBy = (w: Worker) =>
   w.events.flatMap((e) =>
     e.event === "completed" ? e.ids.map((id, i) => ({ id, count: e.counts[i] })) : [],
   );
+
+/** The schema a Faultline before filters (schema version 1) wrote, verbatim. */
+const SCHEMA_1 = `
+  CREATE TABLE bus_subscriptions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+  CREATE TABLE bus_bodies (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, type TEXT NOT NULL, body BLOB NOT NULL,
+    enqueued_at INTEGER NOT NULL, pending INTEGER NOT NULL
+  );
+  CREATE TABLE bus_deliveries (
+    sub INTEGER NOT NULL, seq INTEGER NOT NULL, delivery_count INTEGER NOT NULL DEFAULT 0,
+    locked_until INTEGER NOT NULL DEFAULT 0, lock_token TEXT, PRIMARY KEY (sub, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE bus_dead_letters (
+    dl INTEGER PRIMARY KEY AUTOINCREMENT, sub INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
+    body BLOB NOT NULL, enqueued_at INTEGER NOT NULL, delivery_count INTEGER NOT NULL,
+    reason TEXT NOT NULL, dead_lettered_at INTEGER NOT NULL
+  );
+  CREATE INDEX bus_dead_letters_by_sub ON bus_dead_letters (sub, dl);
+  PRAGMA user_version = 1;
+`;
+
+/** A schema-1 file with subscription "s" and one message of type "old.v1" waiting in it. */
+function schema1File(): { file: string; waitingId: string } {
+  const file = tempFile();
+  const raw = new Database(file);
+  raw.pragma("journal_mode = WAL");
+  raw.exec(SCHEMA_1);
+  raw.prepare("INSERT INTO bus_subscriptions (name) VALUES ('s')").run();
+  const waitingId = randomUUID();
+  raw
+    .prepare("INSERT INTO bus_bodies (id, type, body, enqueued_at, pending) VALUES (?, 'old.v1', ?, ?, 1)")
+    .run(waitingId, Buffer.from("from schema 1"), Date.now());
+  raw.prepare("INSERT INTO bus_deliveries (sub, seq) VALUES (1, 1)").run();
+  raw.close();
+  return { file, waitingId };
+}
+
+function typed(types: readonly string[]): BusMessage[] {
+  const run = randomUUID();
+  return types.map((type, i) => ({ id: `${run}-${i}`, type, body: Buffer.from(type) }));
+}
 
 describe("sqlite bus", () => {
   it("a new bus on the same file sees every unsettled message", async () => {
@@ -165,11 +207,95 @@ describe("sqlite bus", () => {
     );
   });
 
+  it("a file from before filters is upgraded in place: its messages stay, and filters apply", async () => {
+    const { file, waitingId } = schema1File();
+    const bus = openBus({ file, subscriptions: ["s"], filters: { s: ["new.v1"] } });
+    const sent = typed(["old.v1", "new.v1"]);
+    await bus.publisher().publish(sent);
+    // The message waiting since schema 1 is delivered; of the new ones only the filter's type.
+    expect((await drain(bus, "s")).map((m) => m.id)).toEqual([waitingId, sent[1]!.id]);
+    const raw = new Database(file, { readonly: true });
+    onTestFinished(() => {
+      raw.close();
+    });
+    expect(raw.pragma("user_version", { simple: true })).toBe(2);
+    expect(raw.prepare("SELECT name, types FROM bus_subscriptions").all()).toEqual([
+      { name: "s", types: '["new.v1"]' },
+    ]);
+  });
+
+  it("processes that open a file from before filters at the same moment upgrade it once, without errors", async () => {
+    const { file, waitingId } = schema1File();
+    const workers = [0, 1, 2].map(() =>
+      startWorker({
+        file,
+        subscription: "s",
+        lockMs: 30_000,
+        batch: 10,
+        mode: "drain",
+        filters: { s: ["old.v1"] },
+      }),
+    );
+    for (const w of workers) await w.waitFor(() => w.events.length > 0, 20_000, "worker start");
+    const total = () => workers.reduce((n, w) => n + completedBy(w).length, 0);
+    await workers[0]!.waitFor(() => total() >= 1, 10_000, "the waiting message completed");
+    for (const w of workers) w.child.stdin!.end();
+    expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
+    expect(workers.flatMap(completedBy).map((c) => c.id)).toEqual([waitingId]);
+    const raw = new Database(file, { readonly: true });
+    onTestFinished(() => {
+      raw.close();
+    });
+    expect(raw.pragma("user_version", { simple: true })).toBe(2);
+    const columns = raw.prepare("SELECT name FROM pragma_table_info('bus_subscriptions')").pluck().all();
+    expect(columns).toEqual(["id", "name", "types"]);
+  }, 60_000);
+
+  it("a filter changed at restart applies to later messages; copies already made stay", async () => {
+    const file = tempFile();
+    const before = createSqliteBus({ file, subscriptions: ["s"], filters: { s: ["a.v1"] } });
+    const early = typed(["a.v1", "b.v1"]);
+    await before.publisher().publish(early);
+    await before.close();
+
+    const after = openBus({ file, subscriptions: ["s"], filters: { s: ["b.v1"] } });
+    const late = typed(["a.v1", "b.v1"]);
+    await after.publisher().publish(late);
+    expect((await drain(after, "s")).map((m) => m.id)).toEqual([early[0]!.id, late[1]!.id]);
+
+    // Named without a filter, the subscription takes every type again.
+    const unfiltered = openBus({ file, subscriptions: ["s"] });
+    const last = typed(["a.v1", "b.v1"]);
+    await unfiltered.publisher().publish(last);
+    expect((await drain(unfiltered, "s")).map((m) => m.id)).toEqual(last.map((m) => m.id));
+  });
+
+  it("a message no subscription takes leaves nothing in the file", async () => {
+    const file = tempFile();
+    const bus = openBus({ file, subscriptions: ["a", "b"], filters: { a: ["x.v1"], b: ["x.v1", "y.v1"] } });
+    await bus.publisher().publish(typed(["z.v1", "y.v1", "z.v1"]));
+    const raw = new Database(file, { readonly: true });
+    onTestFinished(() => {
+      raw.close();
+    });
+    // One body (y.v1) with one delivery row (b's); the z.v1 messages were stored nowhere.
+    expect(raw.prepare("SELECT type, pending FROM bus_bodies").all()).toEqual([{ type: "y.v1", pending: 1 }]);
+    expect(raw.prepare("SELECT count(*) FROM bus_deliveries").pluck().get()).toBe(1);
+  });
+
   it("rejects settings that cannot work", () => {
     const file = join(tmpdir(), "never-created", "bus.db");
     expect(() => createSqliteBus({ file, subscriptions: [], lockMs: 0 })).toThrow(/lockMs/);
     expect(() => createSqliteBus({ file, subscriptions: [], maxDeliveries: 0 })).toThrow(/maxDeliveries/);
     expect(() => createSqliteBus({ file, subscriptions: [" "] })).toThrow(/subscription/);
+    expect(() => createSqliteBus({ file, subscriptions: ["a"], filters: { b: ["x"] } })).toThrow(
+      /filters name subscription "b", which is not in subscriptions/,
+    );
+    for (const type of ["", "x.*", "#", "x".repeat(256)]) {
+      expect(() => createSqliteBus({ file, subscriptions: ["a"], filters: { a: [type] } })).toThrow(
+        /the filter of subscription "a" has type/,
+      );
+    }
   });
 
   it("competing consumer processes complete each of 2,000 messages exactly once", async () => {

@@ -18,12 +18,19 @@ interface WorkerArgs {
   /** Time "spent" on each batch between receive and complete, as a real consumer would. */
   workMs: number;
   mode: "drain" | "hold";
+  /** BusOptions.filters, as every process of a deployment passes them. */
+  filters?: Record<string, string[]>;
 }
 
 const args = JSON.parse(process.argv[2] ?? "{}") as WorkerArgs;
 const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-const bus = createSqliteBus({ file: args.file, subscriptions: [args.subscription], lockMs: args.lockMs });
+const bus = createSqliteBus({
+  file: args.file,
+  subscriptions: [args.subscription],
+  lockMs: args.lockMs,
+  filters: args.filters,
+});
 const sub = bus.subscriber(args.subscription);
 say({ event: "ready" });
 
