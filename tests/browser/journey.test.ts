@@ -79,11 +79,16 @@ describe.skipIf(missing)("browser journey in Chromium", () => {
 
     // The search box finds it by a word of its title and not by a word it lacks.
     await page.goto(`${system.webUrl}/logs/${logId}`);
+    // Each search lands in the URL (so it can be shared); wait for it before checking results.
     await page.getByTestId("search-input").fill("overflow");
     await page.getByTestId("search-input").press("Enter");
-    await page.getByTestId("message-row").first().waitFor();
+    await expect.poll(() => new URL(page.url()).searchParams.get("q")).toBe("overflow");
+    await page.getByTestId("message-row").filter({ hasText: "Difference engine overflow" }).waitFor();
+    // A second search from the same box replaces the first.
     await page.getByTestId("search-input").fill("nonexistentword");
     await page.getByTestId("search-input").press("Enter");
+    await expect.poll(() => new URL(page.url()).searchParams.get("q")).toBe("nonexistentword");
     await page.getByTestId("empty-state").waitFor();
+    expect(await page.getByTestId("message-row").count()).toBe(0);
   });
 });

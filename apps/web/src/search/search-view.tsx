@@ -264,11 +264,27 @@ function useArrivals(items: readonly { id: string }[] | undefined, searchKey: st
 }
 
 function SearchBox({ initial, onSearch }: { initial: string; onSearch: (query: string) => void }) {
-  // Uncontrolled on purpose: what was typed before hydration survives it, and `key` below
-  // resets the box when the URL changes from outside (back button, "Clear search").
+  // Uncontrolled on purpose: what was typed before hydration survives it. The box is reset
+  // (remounted through `key`) only when the URL's query changes from outside — back button,
+  // "Clear search" — not when it changes because this box submitted it: otherwise text typed
+  // right after pressing Enter would be replaced when the URL catches up.
+  const [generation, setGeneration] = useState(0);
+  const submitted = useRef<string | null>(null);
+  const mounted = useRef(false);
+  useEffect(() => {
+    if (!mounted.current) {
+      mounted.current = true;
+      return;
+    }
+    if (initial !== submitted.current) setGeneration((g) => g + 1);
+    submitted.current = null;
+  }, [initial]);
+
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    onSearch(String(new FormData(event.currentTarget).get("q") ?? ""));
+    const query = String(new FormData(event.currentTarget).get("q") ?? "");
+    submitted.current = query;
+    onSearch(query);
   }
 
   return (
@@ -280,7 +296,7 @@ function SearchBox({ initial, onSearch }: { initial: string; onSearch: (query: s
             data-testid="search-input"
             name="q"
             type="search"
-            key={initial}
+            key={generation}
             defaultValue={initial}
             placeholder="Search messages…  e.g. timeout type:TaskCanceledException hostname:web-1"
             aria-label="Search messages"
