@@ -1,4 +1,5 @@
 import type { CanonicalMessage } from "@faultline/core";
+import { searchableValues } from "../searchable";
 
 /*
  * Free text in Elasticsearch: how a message becomes the `searchText` field and how the user's
@@ -39,30 +40,9 @@ export function words(value: string): string[] {
  * secrets.
  */
 export function searchText(m: CanonicalMessage): string[] {
-  const values: (string | number | undefined)[] = [
-    m.title,
-    m.type,
-    m.source,
-    m.hostname,
-    m.application,
-    m.user,
-    m.url,
-    m.method,
-    m.statusCode,
-    m.version,
-    m.category,
-    m.code,
-    m.correlationId,
-    m.detail,
-  ];
-  for (const e of m.exceptions ?? []) {
-    values.push(e.type, e.value, e.module);
-    for (const f of e.frames) values.push(f.function, f.module, f.filename);
-  }
   const out: string[] = [];
-  for (const v of values) {
-    if (v === undefined || v === "") continue;
-    const w = words(String(v));
+  for (const v of searchableValues(m)) {
+    const w = words(v);
     if (w.length > 0) out.push(w.join(" "));
   }
   return out;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { searchableValues } from "../searchable";
 import type { CanonicalMessage, Severity } from "@faultline/core";
 import { FILTER_FIELDS, type FieldFilters } from "../types";
 
@@ -67,33 +68,9 @@ function lowerField(field: (typeof FILTER_FIELDS)[number]): (typeof KEY_FIELDS)[
   return field.toLowerCase() as (typeof KEY_FIELDS)[number];
 }
 
-/**
- * What free text searches: the short fields, the detail (usually the stack trace) and the
- * structured exceptions. Key/value lists (cookies, form, server variables) are left out: they are
- * large, rarely searched, and may hold secrets.
- */
+/** The FTS `text` column: what free text searches (searchableValues), one value a line. */
 export function textColumn(m: CanonicalMessage): string {
-  const parts: (string | number | undefined)[] = [
-    m.title,
-    m.type,
-    m.source,
-    m.hostname,
-    m.application,
-    m.user,
-    m.url,
-    m.method,
-    m.statusCode,
-    m.version,
-    m.category,
-    m.code,
-    m.correlationId,
-    m.detail,
-  ];
-  for (const e of m.exceptions ?? []) {
-    parts.push(e.type, e.value, e.module);
-    for (const f of e.frames) parts.push(f.function, f.module, f.filename);
-  }
-  return parts.filter((p) => p !== undefined && p !== "").join("\n");
+  return searchableValues(m).join("\n");
 }
 
 /**
