@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { MESSAGE_TYPE } from "@faultline/core";
 import { afterEach, expect, it } from "vitest";
 import { drainSubscription, openTestEnvironment, type TestEnvironment } from "./test-environment";
 
@@ -32,11 +33,15 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-it("starts from the environment, logs its engines, accepts a message and stops on SIGTERM", async () => {
-  env = await openTestEnvironment();
+/** Starts the real ingest process on the test environment's data and waits until it listens. */
+async function startIngest(environment: TestEnvironment) {
   const port = await freePort();
   const proc = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...process.env, FAULTLINE_DATA_DIR: env.config.dataDir, FAULTLINE_INGEST_PORT: String(port) },
+    env: {
+      ...process.env,
+      FAULTLINE_DATA_DIR: environment.config.dataDir,
+      FAULTLINE_INGEST_PORT: String(port),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child = proc;
@@ -48,11 +53,21 @@ it("starts from the environment, logs its engines, accepts a message and stops o
     buffered = parts.pop()!;
     for (const p of parts) lines.push(JSON.parse(p) as Record<string, unknown>);
   });
-  const deadline = Date.now() + 15_000;
-  while (!lines.some((l) => l.msg === "ingest listening")) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error("ingest did not start");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  /** Resolves once ingest has logged a line with this msg. */
+  const logged = async (msg: string) => {
+    const deadline = Date.now() + 15_000;
+    while (!lines.some((l) => l.msg === msg)) {
+      if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`no "${msg}" from ingest`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  await logged("ingest listening");
+  return { proc, port, lines, logged };
+}
+
+it("starts from the environment, logs its engines, accepts a message and stops on SIGTERM", async () => {
+  env = await openTestEnvironment();
+  const { proc, port, lines } = await startIngest(env);
   expect(lines.find((l) => l.msg === "ingest listening")).toMatchObject({
     engines: expect.stringContaining("bus=sqlite"),
     port,
@@ -88,4 +103,39 @@ it("refuses to start on a database without tables, naming the fix", async () => 
   rmSync(dir, { recursive: true, force: true });
   expect(code).toBe(2);
   expect(stderr).toMatch(/run the migrations first/);
+}, 30_000);
+
+it("answers 201 to a request in flight during SIGTERM, and its message is on the bus", async () => {
+  env = await openTestEnvironment();
+  const { proc, port, logged } = await startIngest(env);
+
+  // Half the body is sent, SIGTERM arrives, then the rest: the request began before shutdown.
+  const body = Buffer.from(JSON.stringify({ title: "in flight during SIGTERM" }));
+  const socket = connect(port, "127.0.0.1");
+  await once(socket, "connect");
+  let answer = "";
+  socket.on("data", (chunk: Buffer) => {
+    answer += chunk.toString("utf8");
+  });
+  const closed = once(socket, "close");
+  socket.write(
+    `POST /v3/messages/${env.log.logId} HTTP/1.1\r\nHost: ingest\r\ncontent-type: application/json\r\napi_key: ${env.log.secret}\r\ncontent-length: ${body.length}\r\n\r\n`,
+  );
+  socket.write(body.subarray(0, 10));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  proc.kill("SIGTERM");
+  await logged("stopping: draining requests and the publish queue");
+  expect(proc.exitCode).toBeNull();
+  socket.write(body.subarray(10));
+  await closed;
+
+  const [head, json] = answer.split("\r\n\r\n");
+  expect(head).toMatch(/^HTTP\/1\.1 201/);
+  // The server tells the client this connection ends with the answer.
+  expect(head).toMatch(/\r\nconnection: close/i);
+  const { id } = JSON.parse(json!) as { id: string };
+  const [code] = await once(proc, "exit");
+  expect(code).toBe(0);
+  const onBus = (await drainSubscription(env.bus, "indexer")).filter((m) => m.type === MESSAGE_TYPE);
+  expect(onBus.map((m) => m.id)).toEqual([id]);
 }, 30_000);
